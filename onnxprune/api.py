@@ -1,0 +1,102 @@
+"""The Python API: load, analyze, prune."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import onnx
+
+from .analysis import Analysis, analyze_graph
+from .config import PruneConfig
+from .flops import count_params
+from .importance import component_scores
+from .ir import Graph, build_graph, check_model, load_model
+from .plan import make_plan
+from .report import Report, group_rows, pin_summary, pinned_flops_share
+from .rewrite import rewrite
+from .verify import verify
+
+Source = "str | os.PathLike | onnx.ModelProto"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PruneResult:
+    model: onnx.ModelProto
+    report: Report
+
+
+def load(source, *, input_shapes: dict[str, tuple[int, ...]] | None = None) -> Graph:
+    """Read (path or ModelProto, never modified), check, and index a model.
+
+    input_shapes: static shapes for graph inputs with dynamic dims, used for FLOPs counting and
+    verification only (the written model keeps its dynamic dims). Unset dims: batch 1, others 224.
+    """
+    model = load_model(source)
+    check_model(model, where=str(source) if isinstance(source, (str, os.PathLike)) else "model")
+    return build_graph(model, input_shapes)
+
+
+def analyze(source, *, exclude: tuple[str, ...] = (), input_shapes=None) -> Analysis:
+    """Channel groups of a model (``.groups``), with the reason each pinned group is pinned."""
+    graph = source if isinstance(source, Graph) else load(source, input_shapes=input_shapes)
+    return analyze_graph(graph, tuple(exclude))
+
+
+def prune(source, *, target_flops: float | None = None, config: PruneConfig | None = None,
+          input_shapes=None, progress: Progress | None = None) -> PruneResult:
+    """Prune to ``target_flops`` x the original FLOPs; returns the new model and a :class:`Report`.
+
+    ``config`` holds every other option; ``target_flops`` given here overrides ``config``'s.
+    Raises an :class:`~onnxprune.errors.OnnxPruneError` subclass with a one-line message on failure.
+    """
+    cfg = config or PruneConfig()
+    if target_flops is not None:
+        cfg = dataclasses.replace(cfg, target_flops=target_flops)
+    say = progress or (lambda _msg: None)
+    clock = _Clock()
+    say("loading")
+    graph = source if isinstance(source, Graph) else load(source, input_shapes=input_shapes)
+    clock.lap("load")
+    say("analysing channel groups")
+    a = analyze_graph(graph, cfg.exclude)
+    clock.lap("analyze")
+    say("planning")
+    plan = make_plan(a, component_scores(a, cfg.criterion, cfg.include_consumers), cfg)
+    clock.lap("plan")
+    say("rewriting")
+    pruned = rewrite(a, plan)
+    clock.lap("rewrite")
+    drift = None
+    if cfg.verify:
+        say("verifying with onnxruntime")
+        drift = verify(graph.model, pruned, graph.shapes, cfg.seed)
+        clock.lap("verify")
+    return PruneResult(pruned, _report(a, plan, pruned, cfg, drift, clock.laps))
+
+
+def _report(a: Analysis, plan, pruned, cfg: PruneConfig, drift, laps) -> Report:
+    pinned, reasons = pin_summary(a)
+    pruned_groups = sum(1 for before, after in plan.group_widths.values() if after < before)
+    return Report(
+        target_flops=cfg.target_flops, flops_before=plan.flops_before, flops_after=plan.flops_after,
+        params_before=count_params(a.graph.model), params_after=count_params(pruned),
+        groups_total=len(a.groups), groups_prunable=len(a.prunable_groups()), groups_pruned=pruned_groups,
+        channels_before=int(a.sizes.sum()), channels_removed=int(a.sizes.sum() - plan.kept.sum()),
+        pinned_channels=pinned, pin_reasons=reasons, pinned_flops_share=pinned_flops_share(a),
+        drift_max_abs=None if drift is None else drift.max_abs, drift_rel=None if drift is None else drift.rel,
+        seconds=laps, groups=group_rows(a, plan.group_widths))
+
+
+class _Clock:
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 4)
+        self._t = now

@@ -1,0 +1,332 @@
+"""Load, index and save ONNX models.
+
+The rest of onnxprune works on :class:`Graph`: the model plus name-keyed indexes (producer, consumers,
+constants, shapes). Everything is keyed by tensor name, never by proto object identity.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper, shape_inference
+
+from .errors import ModelLoadError, OutputPathError, UnsupportedModelError
+
+MIN_OPSET = 9
+MAX_OPSET = onnx.defs.onnx_opset_version()
+QUANTIZED_OPS = {"QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul", "DequantizeLinear",
+                 "QuantizeLinear", "DynamicQuantizeLinear", "QLinearAdd", "QLinearMul"}
+DEFAULT_DYNAMIC_DIM = 224
+_TWO_GB = 2**31 - 1
+
+
+def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
+    """Read a model from a path (external data included) or copy a ``ModelProto``.
+
+    The caller's proto is never modified. Raises :class:`ModelLoadError` with a one-line reason.
+    """
+    if isinstance(source, onnx.ModelProto):
+        return copy.deepcopy(source)
+    path = Path(source)
+    if not path.exists():
+        raise ModelLoadError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise ModelLoadError(f"{path} is a directory; give the path of a .onnx file")
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"{path} is empty; re-export the model")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as e:  # protobuf raises several unrelated types on garbage
+        raise ModelLoadError(f"{path} is not an ONNX model ({type(e).__name__}); re-export it") from e
+    if not model.HasField("graph") or not model.graph.node:
+        raise ModelLoadError(f"{path} parses but holds no graph; is it really an ONNX model?")
+    try:
+        onnx.external_data_helper.load_external_data_for_model(model, str(path.parent))
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{path}: external data could not be read ({e}); keep the data files "
+                             "beside the model") from e
+    return model
+
+
+def check_model(model: onnx.ModelProto, where: str = "model") -> None:
+    """Run the ONNX checker and refuse what onnxprune cannot prune (opset range, quantized ops)."""
+    opset = default_opset(model)
+    if opset < MIN_OPSET or opset > MAX_OPSET:
+        raise UnsupportedModelError(
+            f"{where} uses opset {opset}; onnxprune supports {MIN_OPSET}..{MAX_OPSET}: convert it with "
+            "onnx.version_converter first")
+    quant = sorted({n.op_type for n in model.graph.node if n.op_type in QUANTIZED_OPS})
+    if quant:
+        raise UnsupportedModelError(
+            f"{where} is quantized ({', '.join(quant)}); prune the float model, then quantize it")
+    try:
+        if model.ByteSize() < _TWO_GB:
+            onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelLoadError(f"{where} fails the ONNX checker: {first}; fix or re-export the model") from e
+
+
+def default_opset(model: onnx.ModelProto) -> int:
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx"):
+            return imp.version
+    return 0
+
+
+def name_nodes(model: onnx.ModelProto) -> None:
+    """Give every unnamed node a unique name (existing names are kept); reject duplicate outputs."""
+    seen_names, seen_outputs = set(), set(i.name for i in model.graph.input)
+    seen_outputs |= {i.name for i in model.graph.initializer}
+    for i, node in enumerate(model.graph.node):
+        if not node.name or node.name in seen_names:
+            base = node.name or f"{node.op_type}_{i}"
+            name, k = base, 0
+            while name in seen_names:
+                k += 1
+                name = f"{base}_{k}"
+            node.name = name
+        seen_names.add(node.name)
+        for out in node.output:
+            if out and out in seen_outputs:
+                raise ModelLoadError(f"tensor {out!r} is produced twice (node {node.name}); the model is "
+                                     "not valid SSA: re-export it")
+            seen_outputs.add(out)
+
+
+def infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Shape inference with data propagation; a copy with value_info filled in."""
+    try:
+        return shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+    except Exception as e:
+        raise ModelLoadError(f"shape inference failed ({str(e).splitlines()[0]}); run "
+                             "onnx.shape_inference on the model to see which node is wrong") from e
+
+
+def concretize_inputs(model: onnx.ModelProto, overrides: dict[str, tuple[int, ...]] | None = None,
+                      default_dim: int = DEFAULT_DYNAMIC_DIM) -> onnx.ModelProto:
+    """A copy whose graph inputs have static shapes: batch 1, other dynamic dims ``default_dim``."""
+    model = copy.deepcopy(model)
+    overrides = overrides or {}
+    for inp in model.graph.input:
+        dims = inp.type.tensor_type.shape.dim
+        if inp.name in overrides:
+            want = overrides[inp.name]
+            if len(want) != len(dims):
+                raise ModelLoadError(f"input {inp.name!r} has rank {len(dims)}, the given shape {want} has "
+                                     f"rank {len(want)}; give one size per axis")
+            for d, v in zip(dims, want):
+                d.dim_value = int(v)
+            continue
+        for axis, d in enumerate(dims):
+            if not d.HasField("dim_value"):
+                d.dim_value = 1 if axis == 0 else default_dim
+    return model
+
+
+def tensor_shapes(model: onnx.ModelProto) -> dict[str, tuple]:
+    """name -> shape (ints for static dims, str for symbolic, None for unknown) of every typed value."""
+    shapes: dict[str, tuple] = {}
+    g = model.graph
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        t = vi.type.tensor_type
+        if not t.HasField("shape"):
+            continue
+        shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                                for d in t.shape.dim)
+    for init in g.initializer:
+        shapes[init.name] = tuple(init.dims)
+    return shapes
+
+
+def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: str | os.PathLike | None = None) -> None:
+    """Write atomically: a temp file beside ``path`` renamed over it; external data when > 2 GB.
+
+    Never writes over ``input_path``. On any failure no file is left at ``path``.
+    """
+    path = Path(path)
+    if input_path is not None and Path(input_path).resolve() == path.resolve():
+        raise OutputPathError(f"{path} is the input file; choose a different output path")
+    if not path.parent.exists():
+        raise OutputPathError(f"directory {path.parent} does not exist; create it first")
+    if path.is_dir():
+        raise OutputPathError(f"{path} is a directory; give a file name ending in .onnx")
+    if not os.access(path.parent, os.W_OK):
+        raise OutputPathError(f"directory {path.parent} is not writable; choose another output path")
+    large = model.ByteSize() >= _TWO_GB
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if large:
+            onnx.save_model(model, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=f"{path.name}.data")
+        else:
+            onnx.save_model(model, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class Graph:
+    """A model with name-keyed indexes. ``nodes`` are topologically sorted (as ONNX requires)."""
+
+    model: onnx.ModelProto
+    shapes: dict[str, tuple]          # static shapes used for analysis (inputs concretized)
+    dynamic: dict[str, set[int]]      # axes whose size follows the dynamic input dims
+    producer: dict[str, int]
+    consumers: dict[str, list[tuple[int, int]]]
+    initializers: dict[str, onnx.TensorProto]
+
+    @property
+    def nodes(self):
+        return self.model.graph.node
+
+    @property
+    def graph_inputs(self) -> list[str]:
+        return [i.name for i in self.model.graph.input if i.name not in self.initializers]
+
+    @property
+    def graph_outputs(self) -> list[str]:
+        return [o.name for o in self.model.graph.output]
+
+    def const_value(self, name: str) -> np.ndarray | None:
+        """Value of a tensor that is a constant: initializer, Constant node, or Identity of those."""
+        if not name:
+            return None
+        if name in self.initializers:
+            return numpy_helper.to_array(self.initializers[name])
+        idx = self.producer.get(name)
+        if idx is None:
+            return None
+        node = self.nodes[idx]
+        if node.op_type == "Constant":
+            return _constant_node_value(node)
+        if node.op_type == "Identity":
+            return self.const_value(node.input[0])
+        return None
+
+    def weight_source(self, name: str) -> tuple[str, str] | None:
+        """Where a constant tensor is stored: ("init", name) or ("const", node name); follows Identity."""
+        if name in self.initializers:
+            return ("init", name)
+        idx = self.producer.get(name)
+        if idx is None:
+            return None
+        node = self.nodes[idx]
+        if node.op_type == "Constant" and _constant_node_value(node) is not None:
+            return ("const", node.name)
+        if node.op_type == "Identity":
+            return self.weight_source(node.input[0])
+        return None
+
+
+def _constant_node_value(node: onnx.NodeProto) -> np.ndarray | None:
+    for attr in node.attribute:
+        if attr.name == "value":
+            return numpy_helper.to_array(attr.t)
+        if attr.name == "value_float":
+            return np.array(attr.f, dtype=np.float32)
+        if attr.name == "value_floats":
+            return np.array(list(attr.floats), dtype=np.float32)
+        if attr.name == "value_int":
+            return np.array(attr.i, dtype=np.int64)
+        if attr.name == "value_ints":
+            return np.array(list(attr.ints), dtype=np.int64)
+    return None
+
+
+def subgraph_inputs(node: onnx.NodeProto) -> list[str]:
+    """Outer-scope tensor names that a node's subgraphs (If/Loop/Scan bodies) read."""
+    names: list[str] = []
+    for attr in node.attribute:
+        graphs = [attr.g] if attr.type == onnx.AttributeProto.GRAPH else list(attr.graphs)
+        for g in graphs:
+            local = {i.name for i in g.input} | {i.name for i in g.initializer}
+            for n in g.node:
+                local |= set(n.output)
+            for n in g.node:
+                names += [i for i in list(n.input) + subgraph_inputs(n) if i and i not in local]
+            names += [o.name for o in g.output if o.name not in local]
+    return names
+
+
+def _is_static(shape) -> bool:
+    return shape is not None and all(isinstance(d, int) for d in shape)
+
+
+def _probe(model: onnx.ModelProto, names: list[str], shapes: dict[str, tuple]) -> dict[str, tuple]:
+    """Shapes of ``names`` measured by running ``model`` (static inputs) once in onnxruntime.
+
+    Used where shape inference gives up (e.g. Slice bounds computed at run time). Returns {} when
+    onnxruntime cannot run the model (custom ops): those tensors then stay unknown and get pinned.
+    """
+    from .runtime import random_feeds, session
+    probe = copy.deepcopy(model)
+    probe.graph.output.extend([onnx.helper.make_empty_tensor_value_info(n) for n in names])
+    try:
+        values = session(probe, optimize=False).run(names, random_feeds(model, shapes))
+    except Exception:  # noqa: BLE001 - any failure means "unknown", which handlers pin
+        return {}
+    return {n: tuple(int(d) for d in v.shape) for n, v in zip(names, values)}
+
+
+def static_shapes(model: onnx.ModelProto) -> dict[str, tuple]:
+    """Shapes of every tensor of a model whose inputs are static: inference, then a probe run."""
+    shapes = tensor_shapes(infer_shapes(model))
+    missing = [o for n in model.graph.node for o in n.output if o and not _is_static(shapes.get(o))]
+    if missing:
+        shapes.update(_probe(model, missing, shapes))
+    return shapes
+
+
+def _has_dynamic_inputs(model: onnx.ModelProto) -> bool:
+    return any(not d.HasField("dim_value") for i in model.graph.input for d in i.type.tensor_type.shape.dim)
+
+
+def _bumped(model: onnx.ModelProto, concrete: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
+    """Another valid size for every dynamic input dim: batch 2, other dims +32."""
+    out = {}
+    for orig, conc in zip(model.graph.input, concrete.graph.input):
+        dims = []
+        for axis, (d, c) in enumerate(zip(orig.type.tensor_type.shape.dim, conc.type.tensor_type.shape.dim)):
+            dims.append(c.dim_value if d.HasField("dim_value") else (2 if axis == 0 else c.dim_value + 32))
+        out[orig.name] = tuple(dims)
+    return out
+
+
+def build_graph(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] | None = None) -> Graph:
+    """Index a checked model: unique node names, static shapes, dynamic axes, producer/consumer maps.
+
+    A tensor axis is *dynamic* when its size changes with the sizes of dynamic graph inputs (found by
+    comparing two concretizations); handlers never prune a dynamic channel axis.
+    """
+    name_nodes(model)
+    concrete = concretize_inputs(model, input_shapes)
+    shapes = static_shapes(concrete)
+    dynamic: dict[str, set[int]] = {}
+    if _has_dynamic_inputs(model):
+        other = static_shapes(concretize_inputs(model, _bumped(model, concrete)))
+        for name, shape in shapes.items():
+            alt = other.get(name)
+            if alt is not None and len(alt) == len(shape):
+                axes = {i for i, (x, y) in enumerate(zip(shape, alt)) if x != y}
+                if axes:
+                    dynamic[name] = axes
+    producer, consumers = {}, {}
+    for i, node in enumerate(model.graph.node):
+        for out in node.output:
+            if out:
+                producer[out] = i
+        for k, name in enumerate(list(node.input) + subgraph_inputs(node)):
+            if name:
+                consumers.setdefault(name, []).append((i, k))
+    inits = {t.name: t for t in model.graph.initializer}
+    return Graph(model, shapes, dynamic, producer, consumers, inits)

@@ -1,0 +1,141 @@
+"""Ops that act on each channel separately: pooling, spatial reductions, Resize/Upsample, spatial Pad.
+
+    x [N,C,H,W] --MaxPool / GlobalAveragePool / Resize / Pad(spatial)--> y [N,C,H',W']   y_i <- x_i
+    x [N,C,H,W] --ReduceMean(axes=[2,3], keepdims=0)--> y [N,C]                           y_i <- x_i
+A reduction or a Pad that touches the channel axis pins it; so does Resize with a channel scale != 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import register
+from .shape_expr import channel_dims, evaluate
+
+POOLS = ("MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")
+REDUCES = ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceL1", "ReduceL2", "ReduceProd",
+           "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp")
+
+
+def _pass(ctx, x, out_axis: int, outputs=(0,)) -> None:
+    for k in outputs:
+        y = ctx.define(k, out_axis)
+        if y is not None:
+            ctx.identity(y, x)
+
+
+@register(*POOLS)
+def pool(node, ctx):
+    x = ctx.input_space(0)
+    if x is None:
+        return
+    if x.axis != 1:
+        ctx.pin(x, "pooling expects channels on axis 1")
+        return
+    if len(node.output) > 1 and node.output[1]:
+        ctx.pin(x, "MaxPool Indices encode channel positions")
+        return
+    _pass(ctx, x, 1)
+
+
+def _reduce_axes(node, ctx, rank: int):
+    axes = ctx.attr("axes")
+    if axes is None and len(node.input) > 1 and node.input[1]:
+        value = ctx.const(1)
+        axes = None if value is None else value.reshape(-1).tolist()
+        if value is None:
+            return None
+    if not axes:
+        return [] if ctx.attr("noop_with_empty_axes", 0) else list(range(rank))
+    return sorted(a % rank for a in axes)
+
+
+@register(*REDUCES)
+def reduce(node, ctx):
+    x = ctx.input_space(0)
+    shape = ctx.shape(node.input[0])
+    if x is None or shape is None:
+        return
+    axes = _reduce_axes(node, ctx, len(shape))
+    if axes is None or x.axis in axes:
+        ctx.pin(x, "the reduction runs over the channel axis (or its axes are not constant)")
+        return
+    keep = ctx.attr("keepdims", 1)
+    out_axis = x.axis if keep else x.axis - sum(1 for a in axes if a < x.axis)
+    _pass(ctx, x, out_axis)
+
+
+def _sizes_follow(node, ctx, x) -> bool:
+    """True when the output channel count given by ``sizes`` follows the input's pruned count."""
+    expr = evaluate(ctx.graph, node.input[3])
+    if expr is None or len(expr) <= x.axis:
+        ctx.pin(x, "Resize sizes are not understood")
+        return False
+    hits = dict(channel_dims(ctx.graph, expr, ctx.space))
+    for pos, space in hits.items():
+        if pos != x.axis:
+            ctx.pin(space, "its channel count is used as a spatial size")
+    if expr[x.axis][0] == "lit":
+        ctx.note("sizes_literal", True)
+        return True
+    space = hits.get(x.axis)
+    if space is None or space.size != x.size:
+        ctx.pin(x, "Resize sizes give the channel count in a way that is not understood")
+        return False
+    if space.id != x.id:
+        ctx.union(space, np.arange(space.size), x, np.arange(x.size))
+    return True
+
+
+def _rewrite_resize(node, rw):
+    if rw.notes(node).get("sizes_literal"):
+        sizes = rw.const(node.input[3]).copy()
+        sizes[rw.space_axis(node.input[0])] = len(rw.kept(node.input[0]))
+        rw.replace_input(node, 3, sizes)
+
+
+def _scales_ok(ctx, index: int, axis: int) -> bool:
+    if index >= len(ctx.node.input) or not ctx.node.input[index]:
+        return True
+    value = ctx.const(index)
+    return value is not None and (value.size == 0 or float(value.reshape(-1)[axis]) == 1.0)
+
+
+@register("Resize", "Upsample", rewrite=_rewrite_resize)
+def resize(node, ctx):
+    """Scales must keep the channel axis; a ``sizes`` input must give it as a constant or as the
+    run-time channel count of a tensor (then that tensor is coupled to the input)."""
+    x = ctx.input_space(0)
+    if x is None:
+        return
+    scales_at = 1 if node.op_type == "Upsample" or ctx.opset < 11 else 2
+    scales_attr = ctx.attr("scales")
+    if scales_attr is not None and float(scales_attr[x.axis]) != 1.0 or not _scales_ok(ctx, scales_at, x.axis):
+        ctx.pin(x, "the resize scales the channel axis or its scales are not constant")
+        return
+    if node.op_type == "Resize" and len(node.input) > 3 and node.input[3]:
+        if not _sizes_follow(node, ctx, x):
+            return
+    _pass(ctx, x, x.axis)
+
+
+@register("Pad")
+def pad(node, ctx):
+    x = ctx.input_space(0)
+    shape = ctx.shape(node.input[0])
+    if x is None or shape is None:
+        return
+    pads = ctx.attr("pads") if ctx.opset < 11 else (ctx.const(1) if len(node.input) > 1 else None)
+    axes = ctx.const(3) if len(node.input) > 3 and node.input[3] else None
+    if pads is None or not _channel_unpadded(np.asarray(pads).reshape(-1), axes, len(shape), x.axis):
+        ctx.pin(x, "the pad touches the channel axis or its pads are not constant")
+        return
+    _pass(ctx, x, x.axis)
+
+
+def _channel_unpadded(pads: np.ndarray, axes, rank: int, axis: int) -> bool:
+    axes = list(range(rank)) if axes is None else [int(a) % rank for a in np.asarray(axes).reshape(-1)]
+    n = len(axes)
+    if axis not in axes:
+        return True
+    k = axes.index(axis)
+    return int(pads[k]) == 0 and int(pads[k + n]) == 0

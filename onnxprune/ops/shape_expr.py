@@ -1,0 +1,98 @@
+"""Evaluate small integer shape expressions (Shape -> Gather/Slice/Concat/Unsqueeze -> Reshape).
+
+Each element of the result is ``("lit", value)`` or ``("dim", tensor, axis)`` (the run-time size of
+``tensor`` along ``axis``). ``None`` means the expression is not understood: callers then pin.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Graph
+
+PASS_OPS = {"Unsqueeze", "Squeeze", "Cast", "Identity"}
+
+
+def evaluate(graph: Graph, name: str, depth: int = 0) -> list[tuple] | None:
+    if not name or depth > 32:
+        return None
+    value = graph.const_value(name)
+    if value is not None:
+        return [("lit", int(v)) for v in np.asarray(value).reshape(-1)]
+    idx = graph.producer.get(name)
+    if idx is None:
+        return None
+    node = graph.nodes[idx]
+    fn = _EVAL.get(node.op_type)
+    return fn(graph, node, depth + 1) if fn else None
+
+
+def _attr(node, name, default=None):
+    import onnx
+    for a in node.attribute:
+        if a.name == name:
+            return onnx.helper.get_attribute_value(a)
+    return default
+
+
+def _shape(graph: Graph, node, depth: int):
+    src = node.input[0]
+    shape = graph.shapes.get(src)
+    if shape is None:
+        return None
+    rank = len(shape)
+    start, end = _attr(node, "start", 0), _attr(node, "end", rank)
+    start, end = [max(0, min(rank, v + rank if v < 0 else v)) for v in (start, end)]
+    return [("dim", src, ax) for ax in range(start, end)]
+
+
+def _gather(graph: Graph, node, depth: int):
+    data = evaluate(graph, node.input[0], depth)
+    idx = graph.const_value(node.input[1])
+    if data is None or idx is None or _attr(node, "axis", 0) != 0:
+        return None
+    return [data[int(i)] for i in np.asarray(idx).reshape(-1)]
+
+
+def _slice(graph: Graph, node, depth: int):
+    data = evaluate(graph, node.input[0], depth)
+    if data is None or len(node.input) < 3:
+        return None
+    starts, ends, axes, steps = (_input_const(graph, node, i) for i in (1, 2, 3, 4))
+    if starts is None or ends is None or (axes is not None and list(axes.reshape(-1)) != [0]):
+        return None
+    step = 1 if steps is None else int(steps.reshape(-1)[0])
+    s, e = int(starts.reshape(-1)[0]), int(ends.reshape(-1)[0])
+    return data[slice(s, e, step)]
+
+
+def _input_const(graph: Graph, node, i: int):
+    return graph.const_value(node.input[i]) if i < len(node.input) and node.input[i] else None
+
+
+def _concat(graph: Graph, node, depth: int):
+    out = []
+    for name in node.input:
+        part = evaluate(graph, name, depth)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def _passthrough(graph: Graph, node, depth: int):
+    return evaluate(graph, node.input[0], depth)
+
+
+_EVAL = {"Shape": _shape, "Gather": _gather, "Slice": _slice, "Concat": _concat,
+         **{op: _passthrough for op in PASS_OPS}}
+
+
+def channel_dims(graph: Graph, expr: list[tuple], space_of) -> list[tuple[int, object]]:
+    """Positions of ``expr`` whose value is the channel count of some space: (position, space)."""
+    hits = []
+    for pos, el in enumerate(expr):
+        if el[0] == "dim":
+            space = space_of(el[1])
+            if space is not None and space.axis == el[2]:
+                hits.append((pos, space))
+    return hits

@@ -1,0 +1,93 @@
+"""Checks of a pruned model: the ONNX checker, an onnxruntime session, output shapes and drift;
+and the zero-then-prune oracle.
+
+The oracle: removing channel c is exactly equivalent to zeroing every weight that *consumes* c. So
+zero those weights in the original, prune, and compare both with onnxruntime (optimisations off):
+for correct handlers they agree to float rounding for any graph and any plan.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+
+from .analysis import Analysis
+from .errors import VerificationError
+from .plan import Plan
+from .rewrite import removed_channels, rewrite
+from .runtime import random_feeds, run
+from .weights import WeightWriter
+
+
+@dataclass
+class Drift:
+    """How far the pruned outputs moved from the original's on one seeded input."""
+    max_abs: float
+    rel: float           # max |a-b| / max |a|
+
+
+def verify(original: onnx.ModelProto, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> Drift:
+    """Full checker, an onnxruntime session, identical output shapes. Raises VerificationError."""
+    try:
+        onnx.checker.check_model(pruned, full_check=True)
+    except Exception as e:
+        raise VerificationError(f"pruned model fails the ONNX checker: {str(e).splitlines()[0]}; please "
+                                "report this with the model") from e
+    feeds = random_feeds(original, shapes, seed)
+    try:
+        before, after = run(original, feeds), run(pruned, feeds)
+    except Exception as e:
+        raise VerificationError(f"onnxruntime cannot run the pruned model: {str(e).splitlines()[0]}; "
+                                "please report this with the model") from e
+    for a, b, out in zip(before, after, original.graph.output):
+        if a.shape != b.shape:
+            raise VerificationError(f"output {out.name!r} changed shape {a.shape} -> {b.shape}; please "
+                                    "report this with the model")
+    return _drift(before, after)
+
+
+def _drift(before: list[np.ndarray], after: list[np.ndarray]) -> Drift:
+    diffs = [float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0 for a, b in zip(before, after)]
+    scale = max((float(np.max(np.abs(a))) if a.size else 0.0 for a in before), default=0.0)
+    worst = max(diffs, default=0.0)
+    return Drift(worst, worst / scale if scale else worst)
+
+
+def zero_consumers(a: Analysis, plan: Plan) -> onnx.ModelProto:
+    """The original model with every weight that consumes a removed channel set to zero."""
+    model = copy.deepcopy(a.graph.model)
+    removed = removed_channels(a, plan.removed)
+    writer = WeightWriter(a.graph, model)
+    node_index = {n.name: i for i, n in enumerate(a.graph.nodes)}
+    values: dict[tuple[int, int], np.ndarray] = {}
+    for sl in a.slices:
+        if sl.role != "consumes" or not len(removed[sl.space]):
+            continue
+        use = (node_index[sl.node], sl.input_index)
+        value = values.get(use)
+        value = a.graph.const_value(sl.tensor).copy() if value is None else value
+        index = [slice(None)] * value.ndim
+        index[sl.axis] = removed[sl.space]
+        value[tuple(index)] = 0
+        values[use] = value
+    for (idx, k), value in values.items():
+        writer.set(idx, k, value)
+    writer.install()
+    return model
+
+
+def oracle_error(a: Analysis, plan: Plan, seed: int = 0, pruned: onnx.ModelProto | None = None) -> float:
+    """Max abs difference between the zeroed original and the pruned model (optimisations off)."""
+    zeroed = zero_consumers(a, plan)
+    pruned = rewrite(a, plan) if pruned is None else pruned
+    feeds = random_feeds(a.graph.model, a.graph.shapes, seed)
+    want = run(zeroed, feeds, optimize=False)
+    got = run(pruned, feeds, optimize=False)
+    errs = []
+    for w, g in zip(want, got):
+        if w.shape != g.shape:
+            return float("inf")
+        errs.append(float(np.max(np.abs(w.astype(np.float64) - g))) if w.size else 0.0)
+    return max(errs, default=0.0)

@@ -1,0 +1,137 @@
+"""Install new values for weights that nodes read, un-sharing where users would disagree.
+
+A weight is stored in an initializer or a ``Constant`` node and may be read directly or through
+``Identity`` chains (the legacy torch exporter de-duplicates identical weights that way). Given the
+new value each (node, input) use should see, :func:`install` writes it in place when every reader of
+the stored tensor gets the same value, and otherwise gives each changed use its own initializer.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from .ir import Graph
+
+
+def readers(graph: Graph, name: str) -> list[tuple[int, int]]:
+    """Every (node index, input index) that reads ``name``, following Identity chains."""
+    out = []
+    for idx, k in graph.consumers.get(name, []):
+        node = graph.nodes[idx]
+        if node.op_type == "Identity" and k == 0:
+            out += readers(graph, node.output[0])
+        else:
+            out.append((idx, k))
+    return out
+
+
+def _storage(graph: Graph, name: str) -> str:
+    """The tensor name where the value is stored (initializer or Constant output)."""
+    while name not in graph.initializers:
+        node = graph.nodes[graph.producer[name]]
+        if node.op_type != "Identity":
+            return name
+        name = node.input[0]
+    return name
+
+
+class WeightWriter:
+    """Collects per-use values on a copy of the model, then writes them (see module doc)."""
+
+    def __init__(self, graph: Graph, model: onnx.ModelProto):
+        self.graph, self.model = graph, model
+        self.uses: dict[tuple[int, int], np.ndarray] = {}
+        self._names = {t.name for t in model.graph.initializer} | {o for n in model.graph.node for o in n.output}
+        self._names |= {i.name for i in model.graph.input}
+
+    def set(self, node_index: int, input_index: int, value: np.ndarray) -> None:
+        self.uses[(node_index, input_index)] = value
+
+    def install(self) -> None:
+        by_store: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for use in self.uses:
+            idx, k = use
+            by_store[_storage(self.graph, self.graph.nodes[idx].input[k])].append(use)
+        for store, uses in by_store.items():
+            values = [self.uses[u] for u in uses]
+            all_readers = set(readers(self.graph, store))
+            same = all(v.shape == values[0].shape and np.array_equal(v, values[0]) for v in values)
+            if same and all_readers == set(uses):
+                self._overwrite(store, values[0])
+            else:
+                for use in uses:
+                    self._give_own(use, self.uses[use])
+
+    def new_name(self, base: str) -> str:
+        name, k = base, 0
+        while name in self._names:
+            k += 1
+            name = f"{base}_{k}"
+        self._names.add(name)
+        return name
+
+    def add_initializer(self, base: str, value: np.ndarray) -> str:
+        name = self.new_name(base)
+        self.model.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        if self.model.ir_version < 4:
+            self.model.graph.input.append(onnx.helper.make_tensor_value_info(
+                name, onnx.helper.np_dtype_to_tensor_dtype(value.dtype), value.shape))
+        return name
+
+    def _give_own(self, use: tuple[int, int], value: np.ndarray) -> None:
+        idx, k = use
+        node = self.model.graph.node[idx]
+        node.input[k] = self.add_initializer(f"{node.input[k]}__{node.name}", value)
+
+    def _overwrite(self, store: str, value: np.ndarray) -> None:
+        g = self.model.graph
+        for i, init in enumerate(g.initializer):
+            if init.name == store:
+                g.initializer[i].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(value), store))
+                _retype_input(g, store, value.shape)
+                return
+        for node in g.node:
+            if node.op_type == "Constant" and node.output[0] == store:
+                del node.attribute[:]
+                node.attribute.append(onnx.helper.make_attribute(
+                    "value", numpy_helper.from_array(np.ascontiguousarray(value), store)))
+                return
+        raise KeyError(store)
+
+
+def _retype_input(g: onnx.GraphProto, name: str, shape: tuple) -> None:
+    """IR < 4 models list initializers as graph inputs too: keep that input's shape in step."""
+    for inp in g.input:
+        if inp.name == name:
+            dims = inp.type.tensor_type.shape.dim
+            del dims[:]
+            for d in shape:
+                dims.add().dim_value = int(d)
+
+
+def remove_dead(model: onnx.ModelProto) -> None:
+    """Drop Constant/Identity nodes and initializers that nothing reads any more."""
+    g = model.graph
+    while True:
+        used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+        dead = [i for i, n in enumerate(g.node) if n.op_type in ("Constant", "Identity")
+                and not any(o in used for o in n.output)]
+        if not dead:
+            break
+        for i in reversed(dead):
+            del g.node[i]
+    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    from .ir import subgraph_inputs
+    for n in g.node:
+        used.update(subgraph_inputs(n))
+    gone = {t.name for t in g.initializer if t.name not in used}
+    if gone:
+        keep = [t for t in g.initializer if t.name not in gone]
+        del g.initializer[:]
+        g.initializer.extend(keep)
+        inputs = [i for i in g.input if i.name not in gone]
+        del g.input[:]
+        g.input.extend(inputs)

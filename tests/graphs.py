@@ -1,0 +1,228 @@
+"""Tiny architectures built in code, one function each, keyed in CASES.
+
+Every function returns a checked ONNX model with seeded random weights. The sketches use
+``name[C]`` for a tensor with C channels.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from builder import GraphBuilder
+
+
+def vgg_flatten_gemm():
+    """x[3] -cbr-> [32] -MaxPool-> -cbr-> [64] -Flatten-> [64*4*4] -Gemm(transB)-> y[10]"""
+    b = GraphBuilder()
+    x = b.input("x", [1, 3, 8, 8])
+    h = b.op("MaxPool", [b.cbr(x, 3, 32)], kernel_shape=[2, 2], strides=[2, 2])
+    f = b.op("Flatten", [b.cbr(h, 32, 64)], axis=1)
+    return b.model([b.op("Gemm", [f, b.init(b.rand(10, 1024, scale=0.03)), b.init(b.rand(10))], transB=1)])
+
+
+def resnet_basic():
+    """x -cbr-> s[32] --conv s2-bn-relu-conv-bn-> a[64] ---Add--Relu-GAP-Flatten-Gemm-> y
+                     \\--conv1x1 s2-bn (projection)---> p[64] --/"""
+    b = GraphBuilder()
+    s = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    a = b.bn(b.conv(b.cbr(s, 32, 64, stride=2), 64, 64, bias=False), 64)
+    p = b.bn(b.conv(s, 32, 64, k=1, stride=2, bias=False), 64)
+    h = b.relu(b.op("Add", [a, p]))
+    f = b.op("Flatten", [b.gap(h)])
+    return b.model([b.op("Gemm", [f, b.init(b.rand(64, 5, scale=0.2)), b.init(b.rand(5))])])
+
+
+def resnet_bottleneck():
+    """s[16] -1x1[4]-3x3[4]-1x1[16]-bn-> +s -> r[16] -1x1[8]-3x3 s2[8]-1x1[32]-> + proj(r)[32] -> GAP-Gemm"""
+    b = GraphBuilder()
+    s = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 16)
+    r = b.relu(b.op("Add", [b.bn(b.conv(b.cbr(b.cbr(s, 16, 4, k=1), 4, 4), 4, 16, k=1), 16), s]))
+    m = b.bn(b.conv(b.cbr(b.cbr(r, 16, 8, k=1), 8, 8, stride=2), 8, 32, k=1), 32)
+    p = b.bn(b.conv(r, 16, 32, k=1, stride=2), 32)
+    f = b.op("Flatten", [b.gap(b.relu(b.op("Add", [m, p])))])
+    return b.model([b.op("Gemm", [f, b.init(b.rand(32, 4, scale=0.2)), b.init(b.rand(4))])])
+
+
+def mobilenetv2_block():
+    """x[16] -1x1 expand[96]-Clip6- dw3x3 (group 96) -Clip6- 1x1 project[16]-bn -> Add(x) -> conv[6]"""
+    b = GraphBuilder()
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 16)
+    lim = [b.init(np.array(0, np.float32)), b.init(np.array(6, np.float32))]
+    e = b.op("Clip", [b.bn(b.conv(x, 16, 96, k=1, bias=False), 96)] + lim)
+    d = b.op("Clip", [b.bn(b.conv(e, 96, 96, group=96, bias=False), 96)] + lim)
+    y = b.op("Add", [b.bn(b.conv(d, 96, 16, k=1, bias=False), 16), x])
+    return b.model([b.conv(y, 16, 6, k=1)])
+
+
+def se_block(gate: str = "HardSigmoid"):
+    """x[64] --GAP-conv1x1[16]-Relu-conv1x1[64]-gate--> s[64,1,1]
+        \\------------------------------------- Mul(x, s) -HardSwish- conv[5]"""
+    b = GraphBuilder(opset=17)
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 64)
+    s = b.op(gate, [b.conv(b.relu(b.conv(b.gap(x), 64, 16, k=1)), 16, 64, k=1)])
+    return b.model([b.conv(b.op("HardSwish", [b.op("Mul", [x, s])]), 64, 5)])
+
+
+def densenet_chain():
+    """x0[8] -conv-> x1[4]; cat(x0,x1)[12] -conv-> x2[4]; cat(x0,x1,x2)[16] -transition 1x1[8]-AvgPool"""
+    b = GraphBuilder()
+    x0 = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    x1 = b.cbr(x0, 8, 4)
+    x2 = b.cbr(b.op("Concat", [x0, x1], axis=1), 12, 4)
+    t = b.cbr(b.op("Concat", [x0, x1, x2], axis=1), 16, 8, k=1)
+    return b.model([b.conv(b.op("AveragePool", [t], kernel_shape=[2, 2], strides=[2, 2]), 8, 3, k=1)])
+
+
+def c2f(opset: int = 13):
+    """x -cbr[16]- Split(axis 1, [8, 8]) -> a[8], c[8]; c -cbr-cbr-> d[8]; cat(a, c, d)[24] -cbr[16]
+    (opset < 13 gives the sizes as an attribute, 13+ as an input)"""
+    b = GraphBuilder(opset=opset)
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 16, k=1)
+    if opset >= 13:
+        a, c = b.op("Split", [h, b.init(np.array([8, 8], np.int64))], n_out=2, axis=1)
+    else:
+        a, c = b.op("Split", [h], n_out=2, axis=1, split=[8, 8])
+    d = b.op("Add", [b.cbr(b.cbr(c, 8, 8), 8, 8), c])
+    return b.model([b.cbr(b.op("Concat", [a, c, d], axis=1), 24, 16, k=1)])
+
+
+def fpn():
+    """c3[8]@8x8 -> c4[16]@4x4 -> c5[16]@2x2; laterals 1x1 -> l3,l4,l5 [8]
+    p4 = l4 + Resize(l5, x2); p3 = l3 + Resize(p4, sizes); out = conv3x3(p3)[4]"""
+    b = GraphBuilder(opset=13)
+    c3 = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    c4 = b.cbr(c3, 8, 16, stride=2)
+    c5 = b.cbr(c4, 16, 16, stride=2)
+    l3, l4, l5 = (b.conv(c, n, 8, k=1) for c, n in ((c3, 8), (c4, 16), (c5, 16)))
+    scales = b.init(np.array([1, 1, 2, 2], np.float32))
+    p4 = b.op("Add", [l4, b.op("Resize", [l5, "", scales], mode="nearest")])
+    sizes = b.init(np.array([1, 8, 8, 8], np.int64))
+    p3 = b.op("Add", [l3, b.op("Resize", [p4, "", "", sizes], mode="nearest")])
+    return b.model([b.conv(p3, 8, 4)])
+
+
+def unet():
+    """e1[8]@8x8 -MaxPool- e2[16]@4x4 -ConvTranspose k2 s2-> u[8]@8x8; cat(e1, u)[16] -cbr[8]- 1x1[2]"""
+    b = GraphBuilder()
+    e1 = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    e2 = b.cbr(b.op("MaxPool", [e1], kernel_shape=[2, 2], strides=[2, 2]), 8, 16)
+    u = b.op("ConvTranspose", [e2, b.init(b.rand(16, 8, 2, 2)), b.init(b.rand(8))],
+             kernel_shape=[2, 2], strides=[2, 2])
+    d = b.cbr(b.op("Concat", [e1, b.relu(u)], axis=1), 16, 8)
+    return b.model([b.conv(d, 8, 2, k=1)])
+
+
+def gap_gemm_mlp():
+    """x -cbr[64]- GAP - Flatten - Gemm[48] - Relu - Gemm[3]"""
+    b = GraphBuilder()
+    f = b.op("Flatten", [b.gap(b.cbr(b.input("x", [1, 3, 6, 6]), 3, 64))])
+    h = b.relu(b.op("Gemm", [f, b.init(b.rand(64, 48, scale=0.2)), b.init(b.rand(48))]))
+    return b.model([b.op("Gemm", [h, b.init(b.rand(48, 3, scale=0.2)), b.init(b.rand(3))])])
+
+
+def matmul_head():
+    """x -cbr[32]- ReduceMean(2,3) keepdims - Reshape([1,-1]) - MatMul[32x48] + bias - Relu - MatMul[48x3]"""
+    b = GraphBuilder(opset=13)
+    m = b.op("ReduceMean", [b.cbr(b.input("x", [1, 3, 6, 6]), 3, 32)], axes=[2, 3], keepdims=1)
+    r = b.op("Reshape", [m, b.init(np.array([1, -1], np.int64))])
+    h = b.relu(b.op("Add", [b.op("MatMul", [r, b.init(b.rand(32, 48, scale=0.2))]), b.init(b.rand(48))]))
+    return b.model([b.op("MatMul", [h, b.init(b.rand(48, 3, scale=0.2))])])
+
+
+def unknown_ops():
+    """x -cbr[8]- LRN (no handler: mixes neighbouring channels) -cbr[8]- DepthToSpace(2) [2]@16x16
+    -cbr[4]; the LRN input/output and the DepthToSpace input must stay pinned."""
+    b = GraphBuilder()
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    h = b.cbr(b.op("LRN", [h], size=3), 8, 8)
+    h = b.op("DepthToSpace", [h], blocksize=2)
+    return b.model([b.cbr(b.cbr(h, 2, 8), 8, 4)])
+
+
+def grouped_convs():
+    """x -cbr[8]- conv group=4 [16] -Relu- conv group=2 [16] -Relu- ConvTranspose group=2 [8] - conv[3]"""
+    b = GraphBuilder()
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    h = b.relu(b.conv(h, 8, 16, group=4))
+    h = b.relu(b.conv(h, 16, 16, group=2))
+    t = b.op("ConvTranspose", [h, b.init(b.rand(16, 4, 2, 2)), b.init(b.rand(8))], kernel_shape=[2, 2],
+             strides=[2, 2], group=2)
+    return b.model([b.conv(t, 8, 3)])
+
+
+def elementwise_mix():
+    """x -conv[8]- InstanceNorm - PRelu(slope [8,1,1]) - LeakyRelu -> a
+    a * k[1,8,1,1] (Constant node) + q[8,1,1] -> b; Sub/Div/Max/Min/Sum/Mean of b with conv(b); conv[3]"""
+    b = GraphBuilder()
+    h = b.conv(b.input("x", [1, 3, 8, 8]), 3, 8)
+    h = b.op("InstanceNormalization", [h, b.init(b.rand(8) + 1), b.init(b.rand(8))])
+    h = b.op("LeakyRelu", [b.op("PRelu", [h, b.init(b.rand(8, 1, 1))])], alpha=0.1)
+    h = b.op("Add", [b.op("Mul", [h, b.const_node(b.rand(1, 8, 1, 1))]), b.init(b.rand(8, 1, 1))])
+    c = b.conv(h, 8, 8)
+    pos = b.op("Add", [b.op("Abs", [c]), b.init(np.array(1.0, np.float32))])
+    m = b.op("Mean", [b.op("Sum", [b.op("Sub", [h, c]), b.op("Div", [h, pos])]),
+                      b.op("Max", [h, c]), b.op("Min", [h, c])])
+    return b.model([b.conv(b.op("Tanh", [m]), 8, 3)])
+
+
+def slice_channels():
+    """x -cbr[48]- Slice(axis 1, 8:40) [32] -cbr[16]; the same [48] -> conv[16]; Add -> conv[3]"""
+    b = GraphBuilder(opset=13)
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 48)
+    s = b.op("Slice", [h] + [b.init(np.array(v, np.int64)) for v in ([8], [40], [1], [1])])
+    return b.model([b.conv(b.op("Add", [b.cbr(s, 32, 16), b.conv(h, 48, 16)]), 16, 3)])
+
+
+def pad_resize_sizes():
+    """x -cbr[8]- Pad(spatial 1) -conv k3 no pad[8]- Resize(sizes 1x8x16x16) - Softmax(axis -1) - conv[2]"""
+    b = GraphBuilder(opset=13)
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
+    p = b.op("Pad", [h, b.init(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64))], mode="reflect")
+    c = b.op("Conv", [p, b.init(b.rand(8, 8, 3, 3))], kernel_shape=[3, 3])
+    r = b.op("Resize", [c, "", "", b.init(np.array([1, 8, 16, 16], np.int64))], mode="linear")
+    return b.model([b.conv(b.op("Softmax", [r], axis=-1), 8, 2)])
+
+
+def upsample_opset9():
+    """opset 9: x -cbr[8]- Upsample(scales [1,1,2,2]) -cbr[8]- MaxPool - conv[2]; BN with 5 inputs"""
+    b = GraphBuilder(opset=9, ir_version=4)
+    h = b.cbr(b.input("x", [1, 3, 4, 4]), 3, 8)
+    u = b.op("Upsample", [h, b.init(np.array([1, 1, 2, 2], np.float32))], mode="nearest")
+    h = b.op("MaxPool", [b.cbr(u, 8, 8)], kernel_shape=[2, 2], strides=[2, 2])
+    return b.model([b.conv(h, 8, 2)])
+
+
+def shared_weights():
+    """One initializer W[8,8,3,3] read by two convs (and through an Identity by a third):
+    x -cbr[8]- conv(W) -> a[8] -Relu-conv[3]; x -cbr[8]- Identity(W) conv -> c[8] -Relu-conv[3]"""
+    b = GraphBuilder()
+    x = b.input("x", [1, 3, 8, 8])
+    w = b.init(b.rand(8, 8, 3, 3))
+    wi = b.op("Identity", [w])
+    a = b.relu(b.conv(b.cbr(x, 3, 8), 8, 8, weight=w))
+    c = b.relu(b.conv(b.cbr(x, 3, 8), 8, 8, weight=wi))
+    return b.model([b.conv(a, 8, 3), b.conv(c, 8, 3)])
+
+
+def channels_last_matmul():
+    """x -cbr[32]- Transpose(NHWC) - MatMul[32x48] - Relu - Transpose(NCHW) [48] - conv[3]"""
+    b = GraphBuilder()
+    h = b.op("Transpose", [b.cbr(b.input("x", [1, 3, 4, 4]), 3, 32)], perm=[0, 2, 3, 1])
+    h = b.relu(b.op("MatMul", [h, b.init(b.rand(32, 48, scale=0.2))]))
+    return b.model([b.conv(b.op("Transpose", [h], perm=[0, 3, 1, 2]), 48, 3)])
+
+
+def dynamic_batch():
+    """Batch dimension 'N' is symbolic: x[N,3,8,8] -cbr[32]-cbr[64]- GAP - Flatten - Gemm[4]"""
+    b = GraphBuilder()
+    x = b.input("x", [1, 3, 8, 8], dims=["N", 3, 8, 8])
+    f = b.op("Flatten", [b.gap(b.cbr(b.cbr(x, 3, 32), 32, 64))])
+    return b.model([b.op("Gemm", [f, b.init(b.rand(64, 4, scale=0.2)), b.init(b.rand(4))])])
+
+
+CASES = {fn.__name__: fn for fn in (
+    vgg_flatten_gemm, resnet_basic, resnet_bottleneck, mobilenetv2_block, se_block, densenet_chain,
+    c2f, fpn, unet, gap_gemm_mlp, matmul_head, unknown_ops, grouped_convs, elementwise_mix,
+    slice_channels, pad_resize_sizes, upsample_opset9, shared_weights, channels_last_matmul,
+    dynamic_batch)}
+CASES["se_block_sigmoid"] = lambda: se_block("Sigmoid")
+CASES["c2f_opset11"] = lambda: c2f(11)
