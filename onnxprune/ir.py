@@ -211,6 +211,8 @@ class Graph:
             return _constant_node_value(node)
         if node.op_type == "Identity":
             return self.const_value(node.input[0])
+        if node.op_type == "ConstantOfShape":
+            return _constant_of_shape(self.const_value(node.input[0]), node)
         return None
 
     def weight_source(self, name: str) -> tuple[str, str] | None:
@@ -226,6 +228,17 @@ class Graph:
         if node.op_type == "Identity":
             return self.weight_source(node.input[0])
         return None
+
+
+def _constant_of_shape(shape: np.ndarray | None, node: onnx.NodeProto) -> np.ndarray | None:
+    """The value of ConstantOfShape with a constant shape (weights in "light" models)."""
+    if shape is None:
+        return None
+    fill = np.zeros(1, dtype=np.float32)
+    for attr in node.attribute:
+        if attr.name == "value":
+            fill = numpy_helper.to_array(attr.t).reshape(-1)
+    return np.full(tuple(int(d) for d in shape.reshape(-1)), fill[0], dtype=fill.dtype)
 
 
 def _constant_node_value(node: onnx.NodeProto) -> np.ndarray | None:

@@ -59,7 +59,7 @@ class WeightWriter:
             values = [self.uses[u] for u in uses]
             all_readers = set(readers(self.graph, store))
             same = all(v.shape == values[0].shape and np.array_equal(v, values[0]) for v in values)
-            if same and all_readers == set(uses):
+            if same and all_readers == set(uses) and self._can_overwrite(store, values[0]):
                 self._overwrite(store, values[0])
             else:
                 for use in uses:
@@ -86,8 +86,26 @@ class WeightWriter:
         node = self.model.graph.node[idx]
         node.input[k] = self.add_initializer(f"{node.input[k]}__{node.name}", value)
 
+    def _fill_node(self, store: str):
+        """The ConstantOfShape node producing ``store``, if that is where the value comes from."""
+        idx = self.graph.producer.get(store)
+        node = None if idx is None else self.model.graph.node[idx]
+        return node if node is not None and node.op_type == "ConstantOfShape" else None
+
+    def _can_overwrite(self, store: str, value: np.ndarray) -> bool:
+        """Initializers and Constant nodes take any value; ConstantOfShape only its own fill."""
+        node = self._fill_node(store)
+        if node is None:
+            return True
+        fill = self.graph.const_value(store)
+        return value.size > 0 and fill.size > 0 and bool(np.all(value == fill.reshape(-1)[0]))
+
     def _overwrite(self, store: str, value: np.ndarray) -> None:
         g = self.model.graph
+        fill = self._fill_node(store)
+        if fill is not None:
+            fill.input[0] = self.add_initializer(f"{store}__shape", np.array(value.shape, dtype=np.int64))
+            return
         for i, init in enumerate(g.initializer):
             if init.name == store:
                 g.initializer[i].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(value), store))

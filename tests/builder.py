@@ -74,8 +74,16 @@ class GraphBuilder:
         outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
         graph = helper.make_graph(self.nodes, "test", self.inputs, outs, self.inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
-        model.ir_version = self.ir_version
+        model.ir_version = max(self.ir_version, 4)
         model = onnx.shape_inference.infer_shapes(model)
+        inferred = {vi.name: vi for vi in model.graph.value_info}
+        for out in model.graph.output:
+            if out.name in inferred:
+                out.type.CopyFrom(inferred[out.name].type)
         del model.graph.value_info[:]
+        model.ir_version = self.ir_version
+        if self.ir_version < 4:     # IR 3: every initializer is also a graph input
+            model.graph.input.extend(helper.make_tensor_value_info(t.name, t.data_type, t.dims)
+                                     for t in model.graph.initializer)
         onnx.checker.check_model(model)
         return model

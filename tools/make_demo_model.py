@@ -2,7 +2,7 @@
 
 Writes:
   models/mnist_resnet.onnx  input ``image`` [batch,1,28,28] float32 (preprocessed), output ``logits`` [batch,10]
-  models/mnist_test.npz     held-out split: ``image`` float32 [N,1,28,28] preprocessed, ``labels`` int64 [N]
+  models/mnist_test.npz     held-out split (np.savez_compressed, 500 stratified images): ``image`` float32 [N,1,28,28] preprocessed, ``labels`` int64 [N]
 
 Preprocessing (also stored in the model's ``metadata_props``): raw pixels in [0, 255] are divided by 255,
 then normalised with (x - 0.1307) / 0.3081.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -124,11 +125,13 @@ def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
 def export(model: nn.Module, path: Path, *, test_accuracy: float, n_test: int) -> None:
     model.eval()
     dummy = torch.zeros(1, 1, 28, 28)
-    torch.onnx.export(
-        model, (dummy,), str(path), dynamo=False, opset_version=17,
-        input_names=["image"], output_names=["logits"],
-        dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
-    )
+    with warnings.catch_warnings():  # the legacy exporter is chosen on purpose: it folds BN into Conv
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model, (dummy,), str(path), dynamo=False, opset_version=17,
+            input_names=["image"], output_names=["logits"],
+            dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+        )
     proto = onnx.load(str(path))
     meta = {"preprocess": PREPROCESS, "test_accuracy": f"{test_accuracy:.4f}",
             "dataset": f"{DATASET} ({n_test} test images, see mnist_test.npz)"}
