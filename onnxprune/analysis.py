@@ -45,6 +45,12 @@ class WeightSlice:
     space: int
     role: str
     kind: str = "weight"
+    period: int = 0
+
+    def channels(self, removed_or_kept: np.ndarray) -> np.ndarray:
+        """Weight indices for space channel indices: with a period (grouped conv inputs), channel j
+        of the first group indexes the weight; later groups mirror it."""
+        return removed_or_kept[removed_or_kept < self.period] if self.period else removed_or_kept
 
 
 @dataclass(frozen=True)
@@ -171,13 +177,17 @@ class Context:
         """Every channel of ``out`` is made by this node (e.g. whole conv groups)."""
         self._b.sourced[out.id][:] = True
 
-    def slice(self, input_index: int, axis: int, space: Space, role: str, kind: str = "weight") -> None:
+    def slice(self, input_index: int, axis: int, space: Space, role: str, kind: str = "weight",
+              period: int = 0) -> None:
+        """Weight input ``input_index`` is indexed along ``axis`` by ``space`` (by its first
+        ``period`` channels when given)."""
         name = self.input(input_index)
         value = self.graph.const_value(name)
-        if value is None or value.shape[axis] != space.size:
+        if value is None or value.shape[axis] != (period or space.size):
             self.pin(space, f"weight {name!r} axis {axis} does not match {space.size} channels")
             return
-        self._b.slices.append(WeightSlice(self.node.name, input_index, name, axis, space.id, role, kind))
+        self._b.slices.append(WeightSlice(self.node.name, input_index, name, axis, space.id, role, kind,
+                                          period))
         if role == "produces":
             self._b.sourced[space.id][:] = True
         self.mentioned.add(space.id)

@@ -39,7 +39,7 @@ def _accumulate(a: Analysis, criterion: str, include_consumers: bool, n: int):
         seen.add(key)
         value = a.graph.const_value(sl.tensor)
         order = "l1" if criterion == "l1" else "l2"
-        comps = a.component[a.ids(sl.space)]
+        comps = a.component[a.ids(sl.space)][: sl.period or None]
         np.add.at(sums, comps, _norms(value, sl.axis, order))
         np.add.at(counts, comps, 1)
     return sums, counts

@@ -8,13 +8,14 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
+from .constfold import FOLDABLE, constant_of_shape, fold
 from .errors import ModelLoadError, OutputPathError, UnsupportedModelError
 
 MIN_OPSET = 9
@@ -184,6 +185,7 @@ class Graph:
     producer: dict[str, int]
     consumers: dict[str, list[tuple[int, int]]]
     initializers: dict[str, onnx.TensorProto]
+    _consts: dict[str, np.ndarray | None] = field(default_factory=dict, repr=False)
 
     @property
     def nodes(self):
@@ -198,9 +200,15 @@ class Graph:
         return [o.name for o in self.model.graph.output]
 
     def const_value(self, name: str) -> np.ndarray | None:
-        """Value of a tensor that is a constant: initializer, Constant node, or Identity of those."""
+        """Value of a tensor computed from constants only (initializer, Constant node, or a fold of
+        those); None for activations. Cached; callers must not modify the returned array."""
         if not name:
             return None
+        if name not in self._consts:
+            self._consts[name] = self._compute_const(name)
+        return self._consts[name]
+
+    def _compute_const(self, name: str) -> np.ndarray | None:
         if name in self.initializers:
             return numpy_helper.to_array(self.initializers[name])
         idx = self.producer.get(name)
@@ -209,36 +217,14 @@ class Graph:
         node = self.nodes[idx]
         if node.op_type == "Constant":
             return _constant_node_value(node)
-        if node.op_type == "Identity":
-            return self.const_value(node.input[0])
         if node.op_type == "ConstantOfShape":
-            return _constant_of_shape(self.const_value(node.input[0]), node)
-        return None
-
-    def weight_source(self, name: str) -> tuple[str, str] | None:
-        """Where a constant tensor is stored: ("init", name) or ("const", node name); follows Identity."""
-        if name in self.initializers:
-            return ("init", name)
-        idx = self.producer.get(name)
-        if idx is None:
+            return constant_of_shape(self.const_value(node.input[0]), node)
+        if node.op_type not in FOLDABLE:
             return None
-        node = self.nodes[idx]
-        if node.op_type == "Constant" and _constant_node_value(node) is not None:
-            return ("const", node.name)
-        if node.op_type == "Identity":
-            return self.weight_source(node.input[0])
-        return None
-
-
-def _constant_of_shape(shape: np.ndarray | None, node: onnx.NodeProto) -> np.ndarray | None:
-    """The value of ConstantOfShape with a constant shape (weights in "light" models)."""
-    if shape is None:
-        return None
-    fill = np.zeros(1, dtype=np.float32)
-    for attr in node.attribute:
-        if attr.name == "value":
-            fill = numpy_helper.to_array(attr.t).reshape(-1)
-    return np.full(tuple(int(d) for d in shape.reshape(-1)), fill[0], dtype=fill.dtype)
+        inputs = [self.const_value(i) if i else None for i in node.input]
+        if any(v is None for v, i in zip(inputs, node.input) if i):
+            return None
+        return fold(node, inputs)
 
 
 def _constant_node_value(node: onnx.NodeProto) -> np.ndarray | None:

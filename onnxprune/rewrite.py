@@ -77,7 +77,7 @@ def _slice_uses(a: Analysis, rw: Rewriter, node_index: dict[str, int]) -> None:
     for (idx, k), slices in by_use.items():
         value = a.graph.const_value(slices[0].tensor)
         for sl in slices:
-            value = np.take(value, rw._kept[sl.space], axis=sl.axis)
+            value = np.take(value, sl.channels(rw._kept[sl.space]), axis=sl.axis)
         rw.writer.set(idx, k, value)
 
 

@@ -69,7 +69,7 @@ def zero_consumers(a: Analysis, plan: Plan) -> onnx.ModelProto:
         value = values.get(use)
         value = a.graph.const_value(sl.tensor).copy() if value is None else value
         index = [slice(None)] * value.ndim
-        index[sl.axis] = removed[sl.space]
+        index[sl.axis] = sl.channels(removed[sl.space])
         value[tuple(index)] = 0
         values[use] = value
     for (idx, k), value in values.items():

@@ -13,7 +13,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from .constfold import FOLDABLE
 from .ir import Graph
+
+CONSTANT_OPS = FOLDABLE | {"Constant", "ConstantOfShape"}
 
 
 def readers(graph: Graph, name: str) -> list[tuple[int, int]]:
@@ -93,10 +96,16 @@ class WeightWriter:
         return node if node is not None and node.op_type == "ConstantOfShape" else None
 
     def _can_overwrite(self, store: str, value: np.ndarray) -> bool:
-        """Initializers and Constant nodes take any value; ConstantOfShape only its own fill."""
+        """Initializers and Constant nodes take any value; ConstantOfShape only its own fill; values
+        folded from other ops never (their users get initializers of their own)."""
+        if store in self.graph.initializers:
+            return True
+        idx = self.graph.producer.get(store)
+        if idx is not None and self.graph.nodes[idx].op_type == "Constant":
+            return True
         node = self._fill_node(store)
         if node is None:
-            return True
+            return False
         fill = self.graph.const_value(store)
         return value.size > 0 and fill.size > 0 and bool(np.all(value == fill.reshape(-1)[0]))
 
@@ -131,11 +140,11 @@ def _retype_input(g: onnx.GraphProto, name: str, shape: tuple) -> None:
 
 
 def remove_dead(model: onnx.ModelProto) -> None:
-    """Drop Constant/Identity nodes and initializers that nothing reads any more."""
+    """Drop constant-making nodes (Constant, Identity, folds) and initializers nothing reads any more."""
     g = model.graph
     while True:
         used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
-        dead = [i for i, n in enumerate(g.node) if n.op_type in ("Constant", "Identity")
+        dead = [i for i, n in enumerate(g.node) if n.op_type in CONSTANT_OPS
                 and not any(o in used for o in n.output)]
         if not dead:
             break

@@ -219,7 +219,31 @@ def dynamic_batch():
     return b.model([b.op("Gemm", [f, b.init(b.rand(64, 4, scale=0.2)), b.init(b.rand(4))])])
 
 
+def alexnet_grouped():
+    """Few wide groups (AlexNet group=2): x -cbr[32]- conv g=2 [64] -Relu- conv g=2 [64] -Relu- conv[4];
+    channels are pruned inside the groups (each group loses the same ones), ``group`` stays 2."""
+    b = GraphBuilder()
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    h = b.relu(b.conv(h, 32, 64, group=2))
+    return b.model([b.conv(b.relu(b.conv(h, 64, 64, group=2)), 64, 4)])
+
+
+def channel_shuffle():
+    """ShuffleNet unit: x -cbr[32]- conv1x1 g=4 [64] -Reshape[1,4,16,H,W]-Transpose(0,2,1)-Reshape[1,64,H,W]
+    - depthwise [64] - conv1x1 g=4 [32] -> Add(x) -> conv[3]"""
+    b = GraphBuilder()
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    h = b.relu(b.bn(b.conv(x, 32, 64, k=1, group=4), 64))
+    h = b.op("Reshape", [h, b.init(np.array([1, 4, 16, 8, 8], np.int64))])
+    h = b.op("Transpose", [h], perm=[0, 2, 1, 3, 4])
+    h = b.op("Reshape", [h, b.init(np.array([1, 64, 8, 8], np.int64))])
+    h = b.bn(b.conv(h, 64, 64, group=64), 64)
+    y = b.op("Add", [b.bn(b.conv(h, 64, 32, k=1, group=4), 32), x])
+    return b.model([b.conv(b.relu(y), 32, 3)])
+
+
 CASES = {fn.__name__: fn for fn in (
+    alexnet_grouped, channel_shuffle,
     vgg_flatten_gemm, resnet_basic, resnet_bottleneck, mobilenetv2_block, se_block, densenet_chain,
     c2f, fpn, unet, gap_gemm_mlp, matmul_head, unknown_ops, grouped_convs, elementwise_mix,
     slice_channels, pad_resize_sizes, upsample_opset9, shared_weights, channels_last_matmul,

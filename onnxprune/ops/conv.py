@@ -3,8 +3,11 @@
     X [N, Cin, *S] --Conv(W [Cout, Cin/g, *K], B [Cout])--> Y [N, Cout, *S']
 
 Dense (g = 1): W axis 0 produces Y, W axis 1 consumes X; channels of X and Y are independent.
-Grouped (g > 1, depthwise included): a conv group is removed whole: the Cin/g input channels and
-Cout/g output channels of group k are coupled, W axis 0 is sliced by Y, ``group`` is rewritten.
+Grouped, few wide groups (g < Cin/g, e.g. AlexNet g=2): channels are pruned *inside* the groups:
+channel j of every group is coupled (so each group loses the same ones), W axis 0 produces Y, W
+axis 1 (Cin/g long) consumes the first group's channels of X; ``group`` stays.
+Grouped, many narrow groups (depthwise, ShuffleNet, RegNet): a conv group is removed whole: its
+Cin/g input and Cout/g output channels are coupled, W axis 0 is sliced by Y, ``group`` is rewritten.
 ConvTranspose mirrors it with W [Cin, Cout/g, *K].
 """
 from __future__ import annotations
@@ -21,6 +24,13 @@ def _couple_groups(ctx, x, y, groups: int) -> None:
     ctx.union(y, np.arange(y.size), y, np.repeat(first_out, per_out))
     ctx.union(x, np.arange(x.size), y, np.repeat(first_out, per_in))
     ctx.source(y)
+
+
+def _within_groups(ctx, x, y, groups: int) -> None:
+    """Tie channel j of every group to channel j of the first group, for input and output."""
+    for space in (x, y):
+        per = space.size // groups
+        ctx.union(space, np.arange(space.size), space, np.arange(space.size) % per)
 
 
 def _spatial(shape) -> int:
@@ -62,6 +72,11 @@ def conv(node, ctx):
         return
     if x is None:
         ctx.pin(y, "grouped conv whose input channels are not tracked")
+        return
+    if groups < w.shape[1]:
+        _within_groups(ctx, x, y, groups)
+        ctx.slice(1, 1, x, "consumes", period=w.shape[1])
+        ctx.cost(base / groups, y, x)
         return
     _couple_groups(ctx, x, y, groups)
     ctx.note("per_group_out", y.size // groups)

@@ -85,6 +85,9 @@ def _declare_operand(ctx, i: int, name: str, y, rank: int) -> None:
     if s is not None:
         if full and s.axis == local:
             ctx.identity(y, s)
+        elif full:
+            ctx.pin(s, f"{name!r} carries the channels on another axis")
+            ctx.pin(y, f"{name!r} carries the channels on another axis")
         else:
             ctx.pin(s, f"{name!r} broadcasts over the {y.size} channels")
     elif ctx.graph.const_value(name) is not None:

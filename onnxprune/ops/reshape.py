@@ -63,32 +63,40 @@ def _static(shape) -> bool:
 
 
 def _map_channels(ctx, x, in_shape, out_shape):
-    """(output axis, merge factor, split factor) when the channel axis survives as one output axis.
+    """(output axis, merge, split, inner) when the channel axis survives as one output axis.
 
-    Candidates are output axes whose leading product equals the input's leading product; size-1
-    axes make several qualify, so an axis of exactly C wins, then a merge (C*inner), then a split.
+    - identity: an output axis of exactly C;
+    - merge: an axis of C*inner (Flatten): out j <- in j // merge;
+    - split: an axis taking the outer part of C = d * rest: out j <- in j * split .. (j+1) * split - 1;
+    - inner: an axis taking the inner part of C = g * d (channel shuffle's [g, C/g] view): out j <- in
+      j, j + d, j + 2d ... (so every one of the g blocks loses the same channels).
+    Size-1 axes make several qualify: identity wins, then merge, then the split with more channels.
     """
     before = int(np.prod(in_shape[:x.axis]))
     prods = np.cumprod([1] + list(out_shape))
     inner_in = np.cumprod([1] + list(in_shape[x.axis + 1:])).tolist()
     found = []
-    for b in np.nonzero(prods[:-1] == before)[0].tolist():
+    for b in range(len(out_shape)):
         d = out_shape[b]
-        if d == x.size:
-            found.append((0, b, 1, 1))
-        elif d > x.size and d % x.size == 0 and d // x.size in inner_in:
-            found.append((1, b, d // x.size, 1))
-        elif 1 < d < x.size and x.size % d == 0 and _splits(out_shape[b + 1:], x.size // d):
-            found.append((2, b, 1, x.size // d))
-    return min(found)[1:] if found else None
+        if prods[b] == before and d == x.size:
+            found.append((0, 0, b, 1, 1, 0))
+        elif prods[b] == before and d > x.size and d % x.size == 0 and d // x.size in inner_in:
+            found.append((1, 0, b, d // x.size, 1, 0))
+        elif prods[b] == before and 1 < d < x.size and x.size % d == 0 and _splits(out_shape[b + 1:], x.size // d):
+            found.append((2, -d, b, 1, x.size // d, 0))
+        elif b > 0 and prods[b - 1] == before and 1 < d < x.size and out_shape[b - 1] * d == x.size:
+            found.append((2, -d, b, 1, 1, d))
+    return min(found)[2:] if found else None
 
 
 def _splits(dims, factor: int) -> bool:
     return factor in np.cumprod([1] + list(dims)).tolist()
 
 
-def _couple_mapped(ctx, x, y, merge: int, split: int) -> None:
-    if merge > 1:
+def _couple_mapped(ctx, x, y, merge: int, split: int, inner: int = 0) -> None:
+    if inner:
+        ctx.couple(y, np.arange(x.size) % inner, x, np.arange(x.size))
+    elif merge > 1:
         ctx.couple(y, np.arange(y.size), x, np.arange(y.size) // merge)
     elif split > 1:
         ctx.couple(y, np.arange(x.size) // split, x, np.arange(x.size))
@@ -122,8 +130,8 @@ def reshape(node, ctx):
     if mapped is None or expr is None or len(expr) != len(out_shape):
         ctx.pin(x, "Reshape moves channels in a way that is not provable")
         return
-    b, merge, split = mapped
-    same = merge == 1 and split == 1
+    b, merge, split, inner = mapped
+    same = merge == 1 and split == 1 and not inner
     for pos, space in channel_dims(ctx.graph, expr, ctx.space):
         if pos != b or space.id != x.id or not same:
             ctx.pin(space, f"its channel count is used as a shape value in {ctx.where}")
@@ -132,10 +140,10 @@ def reshape(node, ctx):
         ctx.pin(x, reason)
         return
     if expr[b][0] == "lit" and expr[b][1] > 0:
-        ctx.note("reshape", (b, merge, split))
+        ctx.note("reshape", b)
     y = ctx.define(0, b)
     if y is not None:
-        _couple_mapped(ctx, x, y, merge, split)
+        _couple_mapped(ctx, x, y, merge, split, inner)
 
 
 def _target_problem(ctx, node, el, x, b: int, same: bool, size: int) -> str | None:
@@ -152,10 +160,9 @@ def _target_problem(ctx, node, el, x, b: int, same: bool, size: int) -> str | No
 
 
 def _rewrite_reshape(node, rw) -> None:
-    info = rw.notes(node).get("reshape")
-    if info is None:
+    b = rw.notes(node).get("reshape")
+    if b is None:
         return
-    b, merge, split = info
     shape = rw.const(node.input[1]).copy()
     shape[b] = len(rw.kept(node.output[0]))
     rw.replace_input(node, 1, shape)
