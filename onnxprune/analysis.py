@@ -129,6 +129,17 @@ class Context:
                 return onnx.helper.get_attribute_value(a)
         return default
 
+    def ints(self, attr: str, index: int) -> list[int] | None:
+        """An integer list given as attribute ``attr`` (old opsets) or as input ``index`` (new ones):
+        [] when neither is given, None when the input is not a constant."""
+        value = self.attr(attr)
+        if value is not None:
+            return [int(v) for v in value]
+        if not self.input(index):
+            return []
+        const = self.const(index)
+        return None if const is None else [int(v) for v in const.reshape(-1)]
+
     def input(self, i: int) -> str:
         return self.node.input[i] if i < len(self.node.input) else ""
 

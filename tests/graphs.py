@@ -129,13 +129,13 @@ def matmul_head():
 
 
 def unknown_ops():
-    """x -cbr[8]- LRN (no handler: mixes neighbouring channels) -cbr[8]- DepthToSpace(2) [2]@16x16
-    -cbr[4]; the LRN input/output and the DepthToSpace input must stay pinned."""
+    """x -cbr[32]- LRN (no handler: mixes neighbouring channels) -cbr[32]- DepthToSpace(2) [8]@16x16
+    -cbr[48]-cbr[16]; the LRN input/output and the DepthToSpace input must stay pinned."""
     b = GraphBuilder()
-    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 8)
-    h = b.cbr(b.op("LRN", [h], size=3), 8, 8)
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    h = b.cbr(b.op("LRN", [h], size=3), 32, 32)
     h = b.op("DepthToSpace", [h], blocksize=2)
-    return b.model([b.cbr(b.cbr(h, 2, 8), 8, 4)])
+    return b.model([b.cbr(b.cbr(h, 8, 48), 48, 16)])
 
 
 def grouped_convs():

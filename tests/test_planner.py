@@ -17,7 +17,8 @@ from helpers import assert_oracle
 FIXTURES = {p.stem: p for p in sorted((Path(__file__).parent / "fixtures").glob("*.onnx"))}
 MAIN_CASES = ["vgg_flatten_gemm", "resnet_basic", "resnet_bottleneck", "mobilenetv2_block", "se_block",
               "densenet_chain", "c2f", "fpn", "unet", "gap_gemm_mlp", "matmul_head", "slice_channels",
-              "shared_weights", "dynamic_batch", "channels_last_matmul"]
+              "shared_weights", "dynamic_batch", "channels_last_matmul", "alexnet_grouped", "se_block_sigmoid",
+              "c2f_opset11"]
 
 
 def _plan(model, **cfg):
@@ -39,6 +40,13 @@ def test_built_graphs_hit_target(case, target):
 def test_torch_exports_hit_target(name, target):
     a, plan = _plan(onnx.load(str(FIXTURES[name])), target_flops=target, round_to=1, min_keep=0.05)
     assert abs(plan.ratio / target - 1) <= 0.01, f"{name}: {plan.ratio:.4f} for target {target}"
+    assert_oracle(a, plan)
+
+
+@pytest.mark.parametrize("case, target", [("unknown_ops", 0.7), ("channel_shuffle", 0.5)])
+def test_partly_pinned_graphs_hit_target(case, target):
+    a, plan = _plan(CASES[case](), target_flops=target, round_to=1)
+    assert abs(plan.ratio / target - 1) <= 0.01
     assert_oracle(a, plan)
 
 

@@ -1,5 +1,6 @@
 """Fail closed: ops without a handler pin every channel they touch, and the pruned model is right."""
 import numpy as np
+import pytest
 
 import onnxprune
 from graphs import CASES
@@ -21,6 +22,9 @@ def test_unknown_ops_prune_and_stay_correct():
     model = CASES["unknown_ops"]()
     res = onnxprune.prune(model, target_flops=0.8, config=onnxprune.PruneConfig(round_to=1, tolerance=0.05))
     assert abs(res.report.flops_ratio - 0.8) <= 0.05 * 0.8
+    with pytest.raises(onnxprune.TargetUnreachableError) as info:    # the pinned LRN part stays
+        onnxprune.prune(model, config=onnxprune.PruneConfig(target_flops=0.2, round_to=1))
+    assert info.value.reachable > 0.2
     a = onnxprune.analyze(model)
     from onnxprune.importance import component_scores
     from onnxprune.plan import make_plan

@@ -48,17 +48,12 @@ def concat(node, ctx):
             ctx.pin(y, f"input {name!r} has channels that are not tracked")
 
 
-def _split_sizes(node, ctx, total: int, n: int):
-    sizes = ctx.attr("split")
-    if sizes is None and len(node.input) > 1 and node.input[1]:
-        value = ctx.const(1)
-        sizes = None if value is None else value.reshape(-1).tolist()
-        if value is None:
-            return None
-    if sizes is None:
+def _split_sizes(ctx, total: int, n: int):
+    sizes = ctx.ints("split", 1)
+    if sizes == []:
         chunk = -(-total // n)
         sizes = [min(chunk, total - k * chunk) for k in range(n)]
-    return [int(v) for v in sizes]
+    return sizes
 
 
 @register("Split", rewrite=lambda node, rw: _rewrite_split(node, rw))
@@ -67,7 +62,7 @@ def split(node, ctx):
     if x is None:
         return
     axis = _axis(ctx, node.input[0])
-    sizes = _split_sizes(node, ctx, x.size, len(node.output))
+    sizes = _split_sizes(ctx, x.size, len(node.output))
     if axis != x.axis:
         for k in range(len(node.output)):
             y = ctx.define(k, x.axis)

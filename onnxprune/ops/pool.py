@@ -37,13 +37,10 @@ def pool(node, ctx):
     _pass(ctx, x, 1)
 
 
-def _reduce_axes(node, ctx, rank: int):
-    axes = ctx.attr("axes")
-    if axes is None and len(node.input) > 1 and node.input[1]:
-        value = ctx.const(1)
-        axes = None if value is None else value.reshape(-1).tolist()
-        if value is None:
-            return None
+def _reduce_axes(ctx, rank: int):
+    axes = ctx.ints("axes", 1)
+    if axes is None:
+        return None
     if not axes:
         return [] if ctx.attr("noop_with_empty_axes", 0) else list(range(rank))
     return sorted(a % rank for a in axes)
@@ -55,7 +52,7 @@ def reduce(node, ctx):
     shape = ctx.shape(node.input[0])
     if x is None or shape is None:
         return
-    axes = _reduce_axes(node, ctx, len(shape))
+    axes = _reduce_axes(ctx, len(shape))
     if axes is None or x.axis in axes:
         ctx.pin(x, "the reduction runs over the channel axis (or its axes are not constant)")
         return

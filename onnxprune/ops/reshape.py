@@ -14,14 +14,10 @@ from .registry import register
 from .shape_expr import channel_dims, evaluate
 
 
-def _axes(node, ctx, rank: int):
-    axes = ctx.attr("axes")
-    if axes is None and len(node.input) > 1 and node.input[1]:
-        value = ctx.const(1)
-        if value is None:
-            return None
-        axes = value.reshape(-1).tolist()
-    return None if axes is None else sorted(int(a) % rank for a in axes)
+def _axes(ctx, rank: int):
+    """Sorted axes ([] when not given), or None when they are not constant."""
+    axes = ctx.ints("axes", 1)
+    return None if axes is None else sorted(a % rank for a in axes)
 
 
 @register("Squeeze")
@@ -29,9 +25,11 @@ def squeeze(node, ctx):
     x, shape = ctx.input_space(0), ctx.shape(node.input[0])
     if x is None or shape is None:
         return
-    axes = _axes(node, ctx, len(shape))
+    axes = _axes(ctx, len(shape))
     if axes is None:
-        axes = [i for i, d in enumerate(shape) if d == 1]
+        ctx.pin(x, "squeeze axes are not constant")
+        return
+    axes = axes or [i for i, d in enumerate(shape) if d == 1]
     if x.axis in axes:
         ctx.pin(x, "squeezes the channel axis")
         return
@@ -45,8 +43,8 @@ def unsqueeze(node, ctx):
     x, out = ctx.input_space(0), ctx.shape(node.output[0])
     if x is None or out is None:
         return
-    axes = _axes(node, ctx, len(out))
-    if axes is None:
+    axes = _axes(ctx, len(out))
+    if not axes:
         ctx.pin(x, "unsqueeze axes are not constant")
         return
     axis = x.axis
