@@ -56,6 +56,16 @@ def _fail(err: Exception) -> None:
     sys.exit(1)
 
 
+def _internal(err: Exception) -> None:
+    """A bug, not bad input: still one line and exit 1 (ONNXPRUNE_DEBUG=1 shows the traceback)."""
+    if os.environ.get("ONNXPRUNE_DEBUG"):
+        raise err
+    first = (str(err).splitlines() or [""])[0]
+    click.echo(f"error: internal error {type(err).__name__}: {first}; please report it with the model "
+               "(ONNXPRUNE_DEBUG=1 shows the traceback)", err=True)
+    sys.exit(1)
+
+
 @main.command("prune")
 @click.argument("model", type=click.Path(dir_okay=True, path_type=Path))
 @click.argument("output", type=click.Path(path_type=Path))
@@ -79,13 +89,14 @@ def _fail(err: Exception) -> None:
 def prune_cmd(model, output, target_flops, round_to, min_keep, tolerance, criterion, include_consumers,
               exclude, input_shape, no_verify, report_path, seed):
     """Write a pruned copy of MODEL to OUTPUT."""
+    shapes = _shapes(input_shape)
     try:
         _check_paths(model, output)
         cfg = PruneConfig(target_flops=target_flops, tolerance=tolerance, round_to=round_to,
                           min_keep=min_keep, exclude=exclude, criterion=criterion,
                           include_consumers=include_consumers, verify=not no_verify, seed=seed)
         with console.status("pruning") as status:
-            result = api.prune(model, config=cfg, input_shapes=_shapes(input_shape),
+            result = api.prune(model, config=cfg, input_shapes=shapes,
                                progress=lambda msg: status.update(msg))
             save_model(result.model, output, input_path=model)
         result.report.bytes_before = model.stat().st_size
@@ -97,6 +108,8 @@ def prune_cmd(model, output, target_flops, round_to, min_keep, tolerance, criter
     except KeyboardInterrupt:
         click.echo("error: interrupted; no output was written", err=True)
         sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - the last line of defence of a one-line CLI
+        _internal(e)
     print_report(result.report, model, output)
 
 
@@ -123,10 +136,13 @@ def _write_json(path: Path, data: dict) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
 def analyze_cmd(model, input_shape, exclude, as_json):
     """Print MODEL's channel groups, what pins them and the share of FLOPs they hold."""
+    shapes = _shapes(input_shape)
     try:
-        a = api.analyze(model, exclude=exclude, input_shapes=_shapes(input_shape))
+        a = api.analyze(model, exclude=exclude, input_shapes=shapes)
     except OnnxPruneError as e:
         _fail(e)
+    except Exception as e:  # noqa: BLE001
+        _internal(e)
     print_analysis(a, as_json=as_json)
 
 

@@ -48,9 +48,10 @@ def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
         raise ModelLoadError(f"{path} parses but holds no graph; is it really an ONNX model?")
     try:
         onnx.external_data_helper.load_external_data_for_model(model, str(path.parent))
-    except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{path}: external data could not be read ({e}); keep the data files "
-                             "beside the model") from e
+    except (OSError, ValueError, onnx.checker.ValidationError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelLoadError(f"{path}: external data could not be read ({first}); keep the data "
+                             "files beside the model") from e
     return model
 
 
@@ -160,7 +161,11 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
     if not os.access(path.parent, os.W_OK):
         raise OutputPathError(f"directory {path.parent} is not writable; choose another output path")
     large = model.ByteSize() >= _TWO_GB
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise OutputPathError(f"cannot write in {path.parent} ({e.strerror}); choose another output "
+                              "path") from e
     os.close(fd)
     try:
         if large:
@@ -169,10 +174,18 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
         else:
             onnx.save_model(model, tmp)
         os.replace(tmp, path)
+    except OSError as e:
+        _remove(tmp)
+        raise OutputPathError(f"writing {path} failed ({e.strerror}); check free space and "
+                              "permissions") from e
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: str) -> None:
+    if os.path.exists(tmp):
+        os.unlink(tmp)
 
 
 @dataclass

@@ -181,6 +181,12 @@ class _Greedy:
 def make_plan(a: Analysis, scores: np.ndarray, cfg: PruneConfig) -> Plan:
     """Plan to ``cfg.target_flops`` within ``cfg.tolerance`` (relative), or raise
     :class:`TargetUnreachableError` naming the lowest ratio this configuration reaches."""
+    if not a.prunable_groups():
+        from .errors import UnsupportedModelError
+        from .report import pin_summary
+        reasons = "; ".join(r for r, _ in pin_summary(a)[1][:2]) or "nothing produces channels"
+        raise UnsupportedModelError(f"no prunable channels: every channel is pinned ({reasons}); run "
+                                    "`onnxprune analyze` to see why")
     g = _Greedy(a, scores, cfg)
     target = cfg.target_flops * g.before
     lo, hi = target * (1 - cfg.tolerance), target * (1 + cfg.tolerance)

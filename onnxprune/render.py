@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .analysis import Analysis
 from .flops import model_flops
-from .report import Report, group_rows, pin_summary, pinned_flops_share
+from .report import Report, group_rows, pin_summary, preflight
 
 console = Console(stderr=True)
 out = Console(highlight=False)
@@ -52,9 +52,10 @@ def _print_pins(pinned: int, reasons, share: float) -> None:
 def print_analysis(a: Analysis, as_json: bool = False) -> None:
     rows = group_rows(a)
     pinned, reasons = pin_summary(a)
+    pre = preflight(a)
     if as_json:
         out.print_json(json.dumps({"flops": model_flops(a), "groups": [asdict(r) for r in rows],
-                                   "pinned_channels": pinned,
+                                   "pinned_channels": pinned, **pre,
                                    "pin_reasons": [{"reason": r, "channels": n} for r, n in reasons]}))
         return
     t = Table(title=f"channel groups ({len(rows)}; {sum(r.prunable for r in rows)} prunable)")
@@ -65,4 +66,8 @@ def print_analysis(a: Analysis, as_json: bool = False) -> None:
         t.add_row(str(r.id), str(r.width), "yes" if r.prunable else "no", tensors, (r.reasons or [""])[0])
     out.print(t)
     out.print(f"FLOPs (MACs): {_num(model_flops(a))}")
-    _print_pins(pinned, reasons, pinned_flops_share(a))
+    unsupported = ", ".join(f"{op} x{n}" for op, n in pre["unsupported_ops"].items()) or "none"
+    out.print(f"ops without a handler (their channels are pinned): {unsupported}")
+    out.print(f"tensors with dynamic channel dims: {len(pre['dynamic_channels'])}"
+              + (f" ({', '.join(pre['dynamic_channels'][:5])})" if pre["dynamic_channels"] else ""))
+    _print_pins(pinned, reasons, pre["pinned_flops_share"])

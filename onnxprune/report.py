@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 from .analysis import Analysis
 from .groups import component_pins
+from .ir import default_opset
+from .ops.registry import lookup
 
 
 @dataclass
@@ -77,6 +79,20 @@ def pin_summary(a: Analysis) -> tuple[int, list[tuple[str, int]]]:
 
 def _short(reason: str) -> str:
     return reason
+
+
+def preflight(a: Analysis) -> dict:
+    """What limits pruning before any work is done: ops without a handler, dynamic channel dims,
+    and the share of FLOPs in layers that cannot shrink."""
+    opset = default_opset(a.graph.model)
+    missing = Counter(f"{n.domain + '::' if n.domain else ''}{n.op_type}" for n in a.graph.nodes
+                       if lookup(n.op_type, n.domain, opset) is None and n.op_type not in _CONSTANT_OPS)
+    dynamic = [s.tensor for s in a.spaces if s.axis in a.graph.dynamic.get(s.tensor, ())]
+    return {"unsupported_ops": dict(missing.most_common()), "dynamic_channels": dynamic,
+            "pinned_flops_share": pinned_flops_share(a)}
+
+
+_CONSTANT_OPS = {"Constant", "ConstantOfShape"}
 
 
 def pinned_flops_share(a: Analysis) -> float:
