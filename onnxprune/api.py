@@ -19,7 +19,6 @@ from .report import Report, group_rows, pin_summary, pinned_flops_share
 from .rewrite import rewrite
 from .verify import verify
 
-Source = "str | os.PathLike | onnx.ModelProto"
 Progress = Callable[[str], None]
 
 

@@ -73,12 +73,8 @@ def pin_summary(a: Analysis) -> tuple[int, list[tuple[str, int]]]:
             reasons = pins.get(comp)
             if reasons:
                 pinned += 1
-                counts[_short(reasons[0])] += 1
+                counts[reasons[0]] += 1
     return pinned, counts.most_common()
-
-
-def _short(reason: str) -> str:
-    return reason
 
 
 def preflight(a: Analysis) -> dict:

@@ -129,7 +129,7 @@ class RandomNet:
         return self.b.model(outputs)
 
 
-def random_model(data, max_ops: int = 8):
+def random_model(data, max_ops: int = 12):
     """Draw a random model; returns (model, list of op kinds drawn)."""
     net = RandomNet(data, seed=data.draw(st.integers(0, 2**16), label="seed"))
     for _ in range(data.draw(st.integers(1, max_ops), label="n_ops")):

@@ -31,7 +31,7 @@ def unary(node, ctx):
         s = ctx.input_space(i)
         if s is not None:
             shape = ctx.shape(node.input[i])
-            if shape is not None and len(shape) == 0 or (shape is not None and all(d == 1 for d in shape)):
+            if shape is not None and all(d == 1 for d in shape):      # scalars and [1]-shaped
                 ctx.use(s)
             else:
                 ctx.pin(s, "a non-scalar parameter input")

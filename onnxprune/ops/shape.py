@@ -10,13 +10,13 @@ from .registry import register
 from .shape_expr import PASS_OPS
 
 SHAPE_OPS = PASS_OPS | {"Gather", "Slice", "Concat"}
-SHAPE_SINKS = {("Reshape", 1), ("Resize", 3), ("Expand", 1)}
+SHAPE_SINKS = {("Reshape", 1), ("Resize", 3)}
 
 
 def _sinks_ok(graph, name: str, depth: int = 0) -> bool:
     for idx, k in graph.consumers.get(name, []):
         node = graph.nodes[idx]
-        if (node.op_type, k) in SHAPE_SINKS and node.op_type != "Expand":
+        if (node.op_type, k) in SHAPE_SINKS:
             continue
         if node.op_type in SHAPE_OPS and depth < 16 and all(_sinks_ok(graph, o, depth + 1) for o in node.output):
             continue
