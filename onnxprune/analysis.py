@@ -247,7 +247,8 @@ class _Builder:
         if name in self.by_tensor:
             return self.spaces[self.by_tensor[name]]
         shape = self.graph.shapes.get(name)
-        if shape is None or not (0 <= axis < len(shape)) or not isinstance(shape[axis], int):
+        if shape is None or not (0 <= axis < len(shape)) or not isinstance(shape[axis], int) or \
+                not self.graph.is_float(name):
             return None
         space = Space(len(self.spaces), name, axis, int(shape[axis]), self.total)
         self.total += space.size

@@ -146,6 +146,18 @@ def tensor_shapes(model: onnx.ModelProto) -> dict[str, tuple]:
     return shapes
 
 
+def tensor_types(model: onnx.ModelProto) -> dict[str, int]:
+    """name -> TensorProto element type of every typed value (inputs, value_info, outputs, weights)."""
+    g = model.graph
+    types = {vi.name: vi.type.tensor_type.elem_type for vi in list(g.input) + list(g.value_info) + list(g.output)}
+    types.update({t.name: t.data_type for t in g.initializer})
+    return types
+
+
+_FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
+                onnx.TensorProto.BFLOAT16}
+
+
 def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: str | os.PathLike | None = None) -> None:
     """Write atomically: a temp file beside ``path`` renamed over it; external data when > 2 GB.
 
@@ -198,6 +210,7 @@ class Graph:
     producer: dict[str, int]
     consumers: dict[str, list[tuple[int, int]]]
     initializers: dict[str, onnx.TensorProto]
+    types: dict[str, int] = field(default_factory=dict)
     _consts: dict[str, np.ndarray | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -211,6 +224,10 @@ class Graph:
     @property
     def graph_outputs(self) -> list[str]:
         return [o.name for o in self.model.graph.output]
+
+    def is_float(self, name: str) -> bool:
+        """True unless the tensor is known to hold integers or booleans (shape arithmetic)."""
+        return self.types.get(name, onnx.TensorProto.FLOAT) in _FLOAT_TYPES
 
     def const_value(self, name: str) -> np.ndarray | None:
         """Value of a tensor computed from constants only (initializer, Constant node, or a fold of
@@ -290,9 +307,13 @@ def _probe(model: onnx.ModelProto, names: list[str], shapes: dict[str, tuple]) -
     return {n: tuple(int(d) for d in v.shape) for n, v in zip(names, values)}
 
 
-def static_shapes(model: onnx.ModelProto) -> dict[str, tuple]:
-    """Shapes of every tensor of a model whose inputs are static: inference, then a probe run."""
-    shapes = tensor_shapes(infer_shapes(model))
+def static_shapes(model: onnx.ModelProto, types: dict[str, int] | None = None) -> dict[str, tuple]:
+    """Shapes of every tensor of a model whose inputs are static: inference, then a probe run.
+    ``types``, when given, is filled with the inferred element types."""
+    inferred = infer_shapes(model)
+    if types is not None:
+        types.update(tensor_types(inferred))
+    shapes = tensor_shapes(inferred)
     missing = [o for n in model.graph.node for o in n.output if o and not _is_static(shapes.get(o))]
     if missing:
         shapes.update(_probe(model, missing, shapes))
@@ -322,7 +343,8 @@ def build_graph(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
     """
     name_nodes(model)
     concrete = concretize_inputs(model, input_shapes)
-    shapes = static_shapes(concrete)
+    types: dict[str, int] = {}
+    shapes = static_shapes(concrete, types)
     dynamic: dict[str, set[int]] = {}
     if _has_dynamic_inputs(model):
         other = static_shapes(concretize_inputs(model, _bumped(model, concrete)))
@@ -341,4 +363,4 @@ def build_graph(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
             if name:
                 consumers.setdefault(name, []).append((i, k))
     inits = {t.name: t for t in model.graph.initializer}
-    return Graph(model, shapes, dynamic, producer, consumers, inits)
+    return Graph(model, shapes, dynamic, producer, consumers, inits, types)

@@ -242,7 +242,72 @@ def channel_shuffle():
     return b.model([b.conv(b.relu(y), 32, 3)])
 
 
+def pad_channel_residual():
+    """BlazeFace: x[16] -dw-conv1x1[32]- a ; x -MaxPool- Pad(channels 0..16 zeros after) [32] ; a + pad -> conv[4]
+    The padded channels exist on the skip path only; they are removed together with a's."""
+    b = GraphBuilder(opset=13)
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 16)
+    a = b.bn(b.conv(b.conv(x, 16, 16, group=16), 16, 32, k=1), 32)
+    p = b.op("Pad", [b.op("MaxPool", [x], kernel_shape=[2, 2], strides=[1, 1], pads=[0, 0, 1, 1]),
+                     b.init(np.array([0, 0, 0, 0, 0, 16, 0, 0], np.int64))], mode="constant")
+    return b.model([b.conv(b.relu(b.op("Add", [a, p])), 32, 4)])
+
+
+def nhwc_input():
+    """tf2onnx: x NHWC [1,8,8,3] -Transpose(0,3,1,2)- cbr[32] -Transpose(NHWC)-Relu-Transpose(NCHW)- cbr[16] -conv[4]"""
+    b = GraphBuilder()
+    x = b.op("Transpose", [b.input("x", [1, 8, 8, 3])], perm=[0, 3, 1, 2])
+    h = b.op("Transpose", [b.cbr(x, 3, 32)], perm=[0, 2, 3, 1])
+    h = b.op("Transpose", [b.relu(h)], perm=[0, 3, 1, 2])
+    return b.model([b.conv(b.cbr(h, 32, 16), 16, 4)])
+
+
+def convnext_block():
+    """x[32] -dw7x7- Transpose(NHWC) - LayerNorm(C) - MatMul[32x128]+b - Gelu~Erf - MatMul[128x32]+b
+    - *gamma - Transpose(NCHW) + x -> conv[4]. LayerNorm pins the residual; the MLP hidden shrinks."""
+    b = GraphBuilder(opset=17)
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    h = b.op("Transpose", [b.conv(x, 32, 32, k=7, group=32)], perm=[0, 2, 3, 1])
+    h = b.op("LayerNormalization", [h, b.init(b.rand(32) + 1), b.init(b.rand(32))], axis=-1)
+    h = b.op("Add", [b.op("MatMul", [h, b.init(b.rand(32, 128, scale=0.2))]), b.init(b.rand(128))])
+    h = b.op("Mul", [h, b.op("Sigmoid", [h])])
+    h = b.op("Add", [b.op("MatMul", [h, b.init(b.rand(128, 32, scale=0.1))]), b.init(b.rand(32))])
+    h = b.op("Transpose", [b.op("Mul", [h, b.init(b.rand(32))])], perm=[0, 3, 1, 2])
+    return b.model([b.conv(b.op("Add", [x, h]), 32, 4)])
+
+
+def chunk_runtime_slices():
+    """torch legacy ``chunk(2, 1)``: bounds from Shape(x)[1]: s=(C+1)//2; a=x[:, 0:s], c=x[:, s:2s]
+    x -cbr[32]- a, c ; c -cbr[16]- d ; cat(a, d) -> conv[4]. Both halves must lose the same channels."""
+    b = GraphBuilder(opset=13)
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    c = b.op("Gather", [b.op("Shape", [x]), b.init(np.array(1, np.int64))], axis=0)
+    half = b.op("Div", [b.op("Add", [c, b.init(np.array(1, np.int64))]), b.init(np.array(2, np.int64))])
+    half = b.op("Unsqueeze", [half, b.init(np.array([0], np.int64))])
+    two = b.op("Mul", [half, b.init(np.array([2], np.int64))])
+    axis = b.init(np.array([1], np.int64))
+    a = b.op("Slice", [x, b.init(np.array([0], np.int64)), half, axis])
+    s = b.op("Slice", [x, half, two, axis])
+    return b.model([b.conv(b.op("Concat", [a, b.cbr(s, 16, 16)], axis=1), 32, 4)])
+
+
+def if_branch():
+    """Control flow: x -cbr[16]- If(cond) {then: Relu(h) | else: Sigmoid(h)} -cbr[8]-conv[4];
+    channels crossing into the branches stay pinned, the convs after it still shrink."""
+    from onnx import TensorProto, helper
+    b = GraphBuilder()
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 16)
+    cond = b.init(np.array(True))
+    out_t = helper.make_tensor_value_info("then_out", TensorProto.FLOAT, [1, 16, 8, 8])
+    out_e = helper.make_tensor_value_info("else_out", TensorProto.FLOAT, [1, 16, 8, 8])
+    then = helper.make_graph([helper.make_node("Relu", [h], ["then_out"])], "then", [], [out_t])
+    other = helper.make_graph([helper.make_node("Sigmoid", [h], ["else_out"])], "else", [], [out_e])
+    y = b.op("If", [cond], then_branch=then, else_branch=other)
+    return b.model([b.conv(b.cbr(y, 16, 32), 32, 4)])
+
+
 CASES = {fn.__name__: fn for fn in (
+    pad_channel_residual, nhwc_input, convnext_block, chunk_runtime_slices, if_branch,
     alexnet_grouped, channel_shuffle,
     vgg_flatten_gemm, resnet_basic, resnet_bottleneck, mobilenetv2_block, se_block, densenet_chain,
     c2f, fpn, unet, gap_gemm_mlp, matmul_head, unknown_ops, grouped_convs, elementwise_mix,

@@ -9,7 +9,8 @@ Builders are deterministic: they draw all parameters from a private RNG stream s
 leave the global torch RNG untouched.
 
 ``TINY_ARCHS`` maps a fixture name to ``(builder, kwargs, input_shape)`` for the small variants that
-``tools/make_fixtures.py`` exports to ONNX.
+``tools/make_fixtures.py`` exports to ONNX. ``CORPUS_ARCHS`` does the same for the full-size (ImageNet-like)
+architectures that ``tools/corpus.py`` exports and prunes.
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
+    "CORPUS_ARCHS",
     "TINY_ARCHS",
     "c2f_net",
+    "convnext_like",
+    "densenet_like",
     "densenet_tiny",
+    "efficientnet_b0_like",
     "fpn_net",
     "gap_gemm_head_net",
     "mobilenetv2",
     "mobilenetv2_tiny",
+    "mobilenetv3_small",
     "randomize_bn",
+    "regnet_like",
     "resnet50",
     "resnet56_cifar",
     "resnet_basic",
@@ -37,6 +44,7 @@ __all__ = [
     "se_block_net",
     "unet_tiny",
     "vgg",
+    "yolov8_like",
 ]
 
 
@@ -655,6 +663,310 @@ def gap_gemm_head_net(width: int = 8, hidden: int = 32, num_classes: int = 10) -
     )
 
 
+# ---------------------------------------------------------------------------------- ImageNet-size corpus
+# Modest-size versions of common architecture families, for tools/corpus.py. Each runs in onnxruntime CPU
+# (1 thread, batch 1) in well under 150 ms at its input size (see CORPUS_ARCHS).
+class SqueezeExcitation(nn.Module):
+    """torchvision SqueezeExcitation: GAP -> fc1 1x1 -> ``act`` -> fc2 1x1 -> ``gate``; returns x * gate."""
+
+    def __init__(self, channels: int, squeeze: int, act: type[nn.Module], gate: type[nn.Module]) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.act = act()
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+        self.gate = gate()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gate(self.fc2(self.act(self.fc1(self.avgpool(x)))))
+
+
+class MBConv(nn.Module):
+    """Mobile inverted bottleneck: [1x1 expand] -> kxk depthwise -> [SE] -> 1x1 linear project [+ x].
+
+    The expand conv is left out when ``hidden == cin`` (MobileNetV3's first block, EfficientNet's stage 1).
+    ``se`` is ``(squeeze_channels, se_act, gate)`` or None.
+    """
+
+    def __init__(self, cin: int, hidden: int, cout: int, k: int, stride: int, act: type[nn.Module],
+                 se: tuple[int, type[nn.Module], type[nn.Module]] | None) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        if hidden != cin:
+            layers.append(ConvBNAct(cin, hidden, 1, act=act))
+        layers.append(ConvBNAct(hidden, hidden, k, stride, groups=hidden, act=act))
+        if se is not None:
+            layers.append(SqueezeExcitation(hidden, *se))
+        layers.append(ConvBNAct(hidden, cout, 1, act=None))
+        self.block = nn.Sequential(*layers)
+        self.use_res = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.block(x)
+        return x + out if self.use_res else out
+
+
+# (kernel, expanded, out, SE, activation, stride): torchvision's mobilenet_v3_small table
+_MBV3_SMALL = [(3, 16, 16, True, "RE", 2), (3, 72, 24, False, "RE", 2), (3, 88, 24, False, "RE", 1),
+               (5, 96, 40, True, "HS", 2), (5, 240, 40, True, "HS", 1), (5, 240, 40, True, "HS", 1),
+               (5, 120, 48, True, "HS", 1), (5, 144, 48, True, "HS", 1), (5, 288, 96, True, "HS", 2),
+               (5, 576, 96, True, "HS", 1), (5, 576, 96, True, "HS", 1)]
+
+
+@_reference(224)
+def mobilenetv3_small(num_classes: int = 1000) -> nn.Module:
+    """MobileNetV3-Small, torchvision's layer table (input 1x3x224x224).
+
+        x -> conv3x3/2-bn-hswish (16)
+          -> 11 x MBConv (k3/k5, ReLU or Hardswish; SE: GAP -> 1x1 -> ReLU -> 1x1 -> Hardsigmoid -> (*) x)
+          -> conv1x1-bn-hswish (576) -> GAP -> flatten -> Linear (1024) -> Hardswish -> Dropout -> Linear
+    """
+    acts = {"RE": nn.ReLU, "HS": nn.Hardswish}
+    layers: list[nn.Module] = [ConvBNAct(3, 16, 3, 2, act=nn.Hardswish)]
+    cin = 16
+    for k, hidden, cout, use_se, act, stride in _MBV3_SMALL:
+        se = (_make_divisible(hidden // 4), nn.ReLU, nn.Hardsigmoid) if use_se else None
+        layers.append(MBConv(cin, hidden, cout, k, stride, acts[act], se))
+        cin = cout
+    layers.append(ConvBNAct(cin, 6 * cin, 1, act=nn.Hardswish))
+    head = nn.Sequential(nn.Linear(6 * cin, 1024), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(1024, num_classes))
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), head)
+    _init_like_torchvision(model)
+    return model
+
+
+# (expand ratio, kernel, stride, out, repeats): EfficientNet-B0 stages, repeats reduced from 1-2-2-3-3-4-1
+_EFFNET_B0_LIKE = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 2),
+                   (6, 5, 1, 112, 2), (6, 5, 2, 192, 2), (6, 3, 1, 320, 1)]
+
+
+@_reference(224)
+def efficientnet_b0_like(num_classes: int = 1000) -> nn.Module:
+    """EfficientNet-B0 widths and kernels at reduced depth (12 MBConv blocks), input 1x3x224x224.
+
+        x -> conv3x3/2-bn-silu (32)
+          -> MBConv blocks: [1x1 expand (6x) -> dw k3/k5 -> SE (GAP -> 1x1 (cin/4) -> SiLU -> 1x1 -> Sigmoid
+             -> (*) x) -> 1x1 project] + x when shapes allow
+          -> conv1x1-bn-silu (1280) -> GAP -> flatten -> Dropout -> Linear
+    """
+    layers: list[nn.Module] = [ConvBNAct(3, 32, 3, 2, act=nn.SiLU)]
+    cin = 32
+    for expand, k, stride, cout, repeats in _EFFNET_B0_LIKE:
+        for i in range(repeats):
+            se = (max(1, cin // 4), nn.SiLU, nn.Sigmoid)
+            layers.append(MBConv(cin, cin * expand, cout, k, stride if i == 0 else 1, nn.SiLU, se))
+            cin = cout
+    layers.append(ConvBNAct(cin, 1280, 1, act=nn.SiLU))
+    head = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), head)
+    _init_like_torchvision(model)
+    return model
+
+
+class LayerNorm2d(nn.Module):
+    """LayerNorm over the channel axis of an NCHW tensor: permute to NHWC -> nn.LayerNorm(C) -> back."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=1e-6)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class ConvNeXtBlock(nn.Module):
+    """dw7x7 -> NHWC -> LayerNorm -> Linear (4C) -> GELU -> Linear (C) -> * gamma -> NCHW -> + x."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        # layer scale: 1e-6 at init in the paper; random here so every block really changes the output
+        self.gamma = nn.Parameter(torch.rand(dim) * 0.9 + 0.1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(self.dwconv(x).permute(0, 2, 3, 1))
+        y = self.pwconv2(self.act(self.pwconv1(y))) * self.gamma
+        return x + y.permute(0, 3, 1, 2)
+
+
+@_reference(224)
+def convnext_like(dims: tuple[int, ...] = (48, 96, 192, 384), depths: tuple[int, ...] = (2, 2, 4, 2),
+                  num_classes: int = 1000) -> nn.Module:
+    """ConvNeXt at reduced width and depth (ConvNeXt-T: 96..768, 3-3-9-3), input 1x3x224x224.
+
+        x -> conv4x4/4 -> LayerNorm2d                              (stem)
+          -> stage 1: ConvNeXt blocks
+          -> [LayerNorm2d -> conv2x2/2] -> stage 2 ... stage 4     (downsampling layers)
+          -> GAP -> LayerNorm -> Linear
+    LayerNorm2d is permute -> nn.LayerNorm -> permute; the blocks compute their MLP with Linear on NHWC.
+    LayerNorm affine parameters are randomised (weight U(0.5, 1.5), bias N(0, 0.1)).
+    """
+    layers: list[nn.Module] = [nn.Sequential(nn.Conv2d(3, dims[0], 4, 4), LayerNorm2d(dims[0]))]
+    for i, (dim, depth) in enumerate(zip(dims, depths)):
+        if i:
+            layers.append(nn.Sequential(LayerNorm2d(dims[i - 1]), nn.Conv2d(dims[i - 1], dim, 2, 2)))
+        layers.append(nn.Sequential(*(ConvNeXtBlock(dim) for _ in range(depth))))
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.LayerNorm(dims[-1], eps=1e-6), nn.Linear(dims[-1], num_classes))
+    _randomize_layernorm(model)
+    return model
+
+
+def _randomize_layernorm(model: nn.Module) -> None:
+    """Random LayerNorm affine parameters from the global RNG (the builder runs under a seeded fork)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(torch.rand_like(m.weight) + 0.5)
+                m.bias.copy_(torch.randn_like(m.bias) * 0.1)
+
+
+class RegNetXBlock(nn.Module):
+    """RegNetX bottleneck (ratio 1): 1x1 -> 3x3 grouped (group width ``gw``, stride) -> 1x1, + shortcut.
+
+    The shortcut is a 1x1 conv + BN projection when the stride or the width changes.
+    """
+
+    def __init__(self, cin: int, cout: int, stride: int, gw: int) -> None:
+        super().__init__()
+        self.a = ConvBNAct(cin, cout, 1)
+        self.b = ConvBNAct(cout, cout, 3, stride, groups=cout // gw)
+        self.c = ConvBNAct(cout, cout, 1, act=None)
+        self.proj = _projection(cin, cout, stride)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.proj is None else self.proj(x)
+        return self.relu(self.c(self.b(self.a(x))) + identity)
+
+
+@_reference(224)
+def regnet_like(widths: tuple[int, ...] = (24, 56, 152, 368), depths: tuple[int, ...] = (1, 1, 4, 7),
+                group_width: int = 8, num_classes: int = 1000) -> nn.Module:
+    """RegNetX-200MF layout (widths 24/56/152/368, depths 1/1/4/7, group width 8), input 1x3x224x224.
+
+        x -> conv3x3/2-bn-relu (32)
+          -> 4 stages of RegNetX blocks, the first of each with stride 2 and a projection shortcut:
+             [1x1-bn-relu -> 3x3 grouped/s-bn-relu -> 1x1-bn] + shortcut -> relu
+          -> GAP -> flatten -> Linear
+    """
+    layers: list[nn.Module] = [ConvBNAct(3, 32, 3, 2)]
+    cin = 32
+    for width, depth in zip(widths, depths):
+        layers.append(nn.Sequential(*(RegNetXBlock(cin if i == 0 else width, width, 2 if i == 0 else 1,
+                                                   group_width) for i in range(depth))))
+        cin = width
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(cin, num_classes))
+    _init_like_torchvision(model)
+    return model
+
+
+@_reference(224)
+def densenet_like(growth: int = 32, blocks: tuple[int, ...] = (6, 12, 8), init: int = 64,
+                  num_classes: int = 1000) -> nn.Module:
+    """DenseNet-121 layout with three dense blocks (6-12-8 layers, DenseNet-121: 6-12-24-16), 224x224.
+
+        x -> conv7x7/2-bn-relu (64) -> maxpool3x3/2
+          -> dense block (each layer: cat(all previous) -> BN-ReLU-conv1x1 (4g) -> BN-ReLU-conv3x3 (g))
+          -> transition: BN-ReLU-conv1x1 (halve) -> avgpool2   (between blocks)
+          -> BN-ReLU -> GAP -> flatten -> Linear
+    """
+    layers: list[nn.Module] = [nn.Conv2d(3, init, 7, 2, 3, bias=False), nn.BatchNorm2d(init),
+                               nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)]
+    c = init
+    for i, n in enumerate(blocks):
+        layers.append(DenseBlock(c, growth, n))
+        c += n * growth
+        if i < len(blocks) - 1:
+            layers.append(nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+                                        nn.Conv2d(c, c // 2, 1, bias=False), nn.AvgPool2d(2)))
+            c //= 2
+    layers += [nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+    _init_like_torchvision(model)
+    return model
+
+
+class SPPF(nn.Module):
+    """YOLOv5/v8 SPPF: cv1 1x1 (c/2) -> three chained maxpool5x5/1 -> cat[x, y1, y2, y3] -> cv2 1x1."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        hidden = cin // 2
+        self.cv1 = ConvBNAct(cin, hidden, 1, act=nn.SiLU)
+        self.cv2 = ConvBNAct(4 * hidden, cout, 1, act=nn.SiLU)
+        self.m = nn.MaxPool2d(5, 1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = [self.cv1(x)]
+        y.extend(self.m(y[-1]) for _ in range(3))
+        return self.cv2(torch.cat(y, 1))
+
+
+class DetectBranch(nn.Module):
+    """One YOLOv8 Detect level: box (3x3, 3x3, 1x1 -> 4*reg_max) and class (3x3, 3x3, 1x1 -> nc), cat."""
+
+    def __init__(self, cin: int, c_box: int, c_cls: int, reg_max: int, nc: int) -> None:
+        super().__init__()
+        self.box = nn.Sequential(ConvBNAct(cin, c_box, 3, act=nn.SiLU), ConvBNAct(c_box, c_box, 3, act=nn.SiLU),
+                                 nn.Conv2d(c_box, 4 * reg_max, 1))
+        self.cls = nn.Sequential(ConvBNAct(cin, c_cls, 3, act=nn.SiLU), ConvBNAct(c_cls, c_cls, 3, act=nn.SiLU),
+                                 nn.Conv2d(c_cls, nc, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.box(x), self.cls(x)], 1)
+
+
+class YoloV8Like(nn.Module):
+    """YOLOv8 backbone (conv/2 + C2f stages, SPPF), PAN neck (upsample + cat, conv/2 + cat) and 3 heads."""
+
+    def __init__(self, w: tuple[int, ...], n: tuple[int, ...], nc: int, reg_max: int) -> None:
+        super().__init__()
+        c1, c2, c3, c4, c5 = w
+        conv = functools.partial(ConvBNAct, k=3, stride=2, act=nn.SiLU)
+        c2f = functools.partial(C2f, split="split")
+        self.stem = nn.Sequential(conv(3, c1), conv(c1, c2), c2f(c2, c2, n[0]))
+        self.p3 = nn.Sequential(conv(c2, c3), c2f(c3, c3, n[1]))
+        self.p4 = nn.Sequential(conv(c3, c4), c2f(c4, c4, n[2]))
+        self.p5 = nn.Sequential(conv(c4, c5), c2f(c5, c5, n[3]), SPPF(c5, c5))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.td4 = c2f(c5 + c4, c4, n[3], shortcut=False)
+        self.td3 = c2f(c4 + c3, c3, n[3], shortcut=False)
+        self.down3, self.bu4 = conv(c3, c3), c2f(c3 + c4, c4, n[3], shortcut=False)
+        self.down4, self.bu5 = conv(c4, c4), c2f(c4 + c5, c5, n[3], shortcut=False)
+        c_box, c_cls = max(16, c3 // 4, 4 * reg_max), max(c3, min(nc, 100))
+        self.heads = nn.ModuleList(DetectBranch(c, c_box, c_cls, reg_max, nc) for c in (c3, c4, c5))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        p3 = self.p3(self.stem(x))
+        p4 = self.p4(p3)
+        p5 = self.p5(p4)
+        t4 = self.td4(torch.cat([self.up(p5), p4], 1))
+        n3 = self.td3(torch.cat([self.up(t4), p3], 1))
+        n4 = self.bu4(torch.cat([self.down3(n3), t4], 1))
+        n5 = self.bu5(torch.cat([self.down4(n4), p5], 1))
+        return tuple(head(f) for head, f in zip(self.heads, (n3, n4, n5)))
+
+
+@_reference(320)
+def yolov8_like(widths: tuple[int, ...] = (16, 32, 64, 128, 256), depths: tuple[int, ...] = (1, 2, 2, 1),
+                num_classes: int = 80, reg_max: int = 16) -> nn.Module:
+    """YOLOv8n layout (widths 16..256, C2f depths 1-2-2-1), input 1x3x320x320, three outputs.
+
+        x -> conv/2 -> conv/2 -> C2f -> conv/2 -> C2f (P3) -> conv/2 -> C2f (P4) -> conv/2 -> C2f -> SPPF (P5)
+        neck: up(P5) cat P4 -> C2f (T4); up(T4) cat P3 -> C2f (N3)
+              conv/2(N3) cat T4 -> C2f (N4); conv/2(N4) cat P5 -> C2f (N5)
+        heads on N3/N4/N5: cat[box branch (4*reg_max), class branch (nc)] -> outputs of 144 channels
+    C2f splits with ``torch.split((c, c), 1)``; SPPF chains three maxpool5x5 and concatenates.
+    """
+    return YoloV8Like(widths, depths, num_classes, reg_max)
+
+
 # -------------------------------------------------------------------------------------------- registry
 TINY_ARCHS: dict[str, tuple[Callable[..., nn.Module], dict, tuple[int, ...]]] = {
     "vgg": (vgg, {}, (1, 3, 32, 32)),
@@ -670,4 +982,17 @@ TINY_ARCHS: dict[str, tuple[Callable[..., nn.Module], dict, tuple[int, ...]]] = 
     "fpn_net": (fpn_net, {}, (1, 3, 32, 32)),
     "unet_tiny": (unet_tiny, {}, (1, 3, 16, 16)),
     "gap_gemm_head_net": (gap_gemm_head_net, {}, (1, 3, 32, 32)),
+}
+
+
+# Full-size architectures for tools/corpus.py: name -> (builder, kwargs, input_shape).
+CORPUS_ARCHS: dict[str, tuple[Callable[..., nn.Module], dict, tuple[int, ...]]] = {
+    "resnet50": (resnet50, {}, (1, 3, 224, 224)),
+    "mobilenetv2": (mobilenetv2, {}, (1, 3, 224, 224)),
+    "mobilenetv3_small": (mobilenetv3_small, {}, (1, 3, 224, 224)),
+    "efficientnet_b0_like": (efficientnet_b0_like, {}, (1, 3, 224, 224)),
+    "convnext_like": (convnext_like, {}, (1, 3, 224, 224)),
+    "regnet_like": (regnet_like, {}, (1, 3, 224, 224)),
+    "densenet_like": (densenet_like, {}, (1, 3, 224, 224)),
+    "yolov8_like": (yolov8_like, {}, (1, 3, 320, 320)),
 }

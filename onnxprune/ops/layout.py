@@ -115,7 +115,7 @@ def slice_(node, ctx):
         return
     params = _slice_params(node, ctx, len(shape))
     if params is None:
-        ctx.pin(x, "slice bounds are not constant")
+        _runtime_slice(node, ctx, x)
         return
     starts, ends, axes, steps = params
     y = ctx.define(0, x.axis)
@@ -131,6 +131,55 @@ def slice_(node, ctx):
         return
     ctx.couple(y, np.arange(y.size), x, np.arange(y.size) + start)
     ctx.note("slice", (k, start))
+
+
+def _runtime_slice(node, ctx, x) -> None:
+    """Bounds computed at run time from the channel count (torch ``chunk``): when the slice is chunk
+    k of n for any channel count, couple channel j of every chunk so all chunks stay equal; the
+    bounds then follow pruning by themselves. Otherwise pin."""
+    found = _chunk_of(node, ctx, x)
+    if found is None:
+        ctx.pin(x, "slice bounds are computed at run time in a way that is not understood")
+        return
+    k, n = found
+    per = x.size // n
+    y = ctx.define(0, x.axis)
+    if y is None or y.size != per:
+        ctx.pin(x, "run-time slice output does not match its chunk")
+        return
+    ctx.union(x, np.arange(x.size), x, np.arange(x.size) % per)
+    ctx.couple(y, np.arange(per), x, np.arange(per) + k * per)
+
+
+def _chunk_of(node, ctx, x):
+    """(k, n) when the slice takes chunk k of n equal chunks of the channel axis at sizes C and 2C."""
+    from .shape_expr import numeric
+    rank = len(ctx.shape(node.input[0]))
+    axes = ctx.const(3) if len(node.input) > 3 and node.input[3] else np.arange(rank)
+    steps = ctx.const(4) if len(node.input) > 4 and node.input[4] else None
+    if axes is None or ctx.opset < 10 or (steps is not None and np.any(steps != 1)):
+        return None
+    axes = [int(a) % rank for a in np.asarray(axes).reshape(-1)]
+    if axes != [x.axis]:
+        return None
+    bounds = []
+    for c in (x.size, 2 * x.size):
+        reads = set()
+
+        def dim_of(t, ax, c=c, reads=reads):
+            reads.add((t, ax))
+            shape = ctx.shape(t)
+            return c if (t, ax) == (x.tensor, x.axis) else (shape[ax] if shape else -1)
+        start, end = (numeric(ctx.graph, node.input[i], dim_of) for i in (1, 2))
+        if start is None or end is None or any(r != (x.tensor, x.axis) and ctx.space(r[0]) is not None
+                                               and ctx.space(r[0]).axis == r[1] for r in reads):
+            return None
+        bounds.append((int(start.reshape(-1)[0]), min(int(end.reshape(-1)[0]), c)))
+    (s1, e1), (s2, e2) = bounds
+    size = e1 - s1
+    if size <= 0 or x.size % size or (s2, e2) != (2 * s1, 2 * e1) or s1 % size:
+        return None
+    return s1 // size, x.size // size
 
 
 def _rewrite_slice(node, rw) -> None:

@@ -35,3 +35,21 @@ def instance_norm(node, ctx):
     ctx.identity(y, x)
     ctx.slice(1, 0, y, "per_channel", "scale")
     ctx.slice(2, 0, y, "per_channel", "bias")
+
+
+@register("LayerNormalization", since=17)
+def layer_norm(node, ctx):
+    """Normalisation over axes [axis, rank). Over the channel axis, every channel's output depends on
+    all the others' statistics, so removing one is not exact: the channels stay pinned (ConvNeXt
+    still prunes its MLP hidden width). Over other axes, channels pass through."""
+    x, shape = ctx.input_space(0), ctx.shape(node.input[0])
+    if x is None or shape is None:
+        return
+    first = int(ctx.attr("axis", -1)) % len(shape)
+    y = ctx.define(0, x.axis)
+    if x.axis >= first or any(o for o in node.output[1:]):
+        why = "LayerNormalization normalises over the channels (statistics change if one goes)"
+        ctx.pin(x, why)
+        ctx.pin(y, why)
+        return
+    ctx.identity(y, x)

@@ -115,24 +115,59 @@ def resize(node, ctx):
     _pass(ctx, x, x.axis)
 
 
-@register("Pad")
+def _pad_params(node, ctx, rank: int):
+    """(pads as a 2*len(axes) vector, axes list, constant mode?) or None when pads are not constant."""
+    pads = ctx.attr("pads") if ctx.opset < 11 else (ctx.const(1) if len(node.input) > 1 else None)
+    if pads is None:
+        return None
+    axes = ctx.const(3) if len(node.input) > 3 and node.input[3] else None
+    axes = list(range(rank)) if axes is None else [int(a) % rank for a in np.asarray(axes).reshape(-1)]
+    mode = ctx.attr("mode", b"constant")
+    return np.asarray(pads).reshape(-1).astype(np.int64), axes, mode in (b"constant", "constant")
+
+
+@register("Pad", rewrite=lambda node, rw: _rewrite_pad(node, rw))
 def pad(node, ctx):
-    x = ctx.input_space(0)
-    shape = ctx.shape(node.input[0])
+    """Spatial pads pass channels through. Constant pads on the channel axis (BlazeFace's zero
+    channels on a residual's skip path) add channels that exist on one side only: the input's
+    channels keep their offset, the padded ones are made by the Pad and can be removed too."""
+    x, shape = ctx.input_space(0), ctx.shape(node.input[0])
     if x is None or shape is None:
         return
-    pads = ctx.attr("pads") if ctx.opset < 11 else (ctx.const(1) if len(node.input) > 1 else None)
-    axes = ctx.const(3) if len(node.input) > 3 and node.input[3] else None
-    if pads is None or not _channel_unpadded(np.asarray(pads).reshape(-1), axes, len(shape), x.axis):
-        ctx.pin(x, "the pad touches the channel axis or its pads are not constant")
+    params = _pad_params(node, ctx, len(shape))
+    if params is None:
+        ctx.pin(x, "the pads are not constant")
         return
-    _pass(ctx, x, x.axis)
+    pads, axes, constant = params
+    if x.axis not in axes or not pads[[axes.index(x.axis), axes.index(x.axis) + len(axes)]].any():
+        _pass(ctx, x, x.axis)
+        return
+    k = axes.index(x.axis)
+    before, after = int(pads[k]), int(pads[k + len(axes)])
+    y = ctx.define(0, x.axis)
+    if not constant or before < 0 or after < 0 or y is None:
+        ctx.pin(x, "the pad crops the channel axis or fills it from the data")
+        ctx.pin(y, "the pad crops the channel axis or fills it from the data")
+        return
+    ctx.couple(y, np.arange(x.size) + before, x, np.arange(x.size))
+    ctx.source(y)
+    ctx.note("channel_pad", (k, len(axes), before))
 
 
-def _channel_unpadded(pads: np.ndarray, axes, rank: int, axis: int) -> bool:
-    axes = list(range(rank)) if axes is None else [int(a) % rank for a in np.asarray(axes).reshape(-1)]
-    n = len(axes)
-    if axis not in axes:
-        return True
-    k = axes.index(axis)
-    return int(pads[k]) == 0 and int(pads[k + n]) == 0
+def _rewrite_pad(node, rw) -> None:
+    info = rw.notes(node).get("channel_pad")
+    if info is None:
+        return
+    k, n, before = info
+    kept = rw.kept(node.output[0])
+    inner = len(rw.kept(node.input[0]))
+    new_before = int((kept < before).sum())
+    new_after = len(kept) - new_before - inner
+    if rw.opset < 11:
+        pads = list(next(a.ints for a in node.attribute if a.name == "pads"))
+        pads[k], pads[k + n] = new_before, new_after
+        rw.set_attr(node, "pads", pads)
+        return
+    pads = rw.const(node.input[1]).copy().reshape(-1)
+    pads[k], pads[k + n] = new_before, new_after
+    rw.replace_input(node, 1, pads)

@@ -1,7 +1,8 @@
 """Ops that read shapes or normalise along an axis.
 
 Shape: reading a tensor's shape is safe when every consumer of the result is a Reshape or Resize
-shape input (those handlers check each channel-count element). Anything else pins the tensor.
+shape input or a Slice bound (those handlers check each channel-count value). Anything else pins
+the tensor.
 Softmax/LogSoftmax: per-channel when they normalise another axis, else pinned.
 """
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from .registry import register
 from .shape_expr import PASS_OPS
 
-SHAPE_OPS = PASS_OPS | {"Gather", "Slice", "Concat"}
-SHAPE_SINKS = {("Reshape", 1), ("Resize", 3)}
+SHAPE_OPS = PASS_OPS | {"Gather", "Slice", "Concat", "Add", "Sub", "Mul", "Div"}
+SHAPE_SINKS = {("Reshape", 1), ("Resize", 3), ("Slice", 1), ("Slice", 2)}
 
 
 def _sinks_ok(graph, name: str, depth: int = 0) -> bool:

@@ -96,3 +96,65 @@ def channel_dims(graph: Graph, expr: list[tuple], space_of) -> list[tuple[int, o
             if space is not None and space.axis == el[2]:
                 hits.append((pos, space))
     return hits
+
+
+def numeric(graph: Graph, name: str, dim_of, depth: int = 0) -> np.ndarray | None:
+    """Evaluate an integer shape computation with ``dim_of(tensor, axis)`` giving run-time sizes.
+
+    Handles Shape, Gather, Slice, Concat, Unsqueeze/Squeeze/Cast/Identity and integer Add, Sub, Mul,
+    Div (floor). Used to see how run-time bounds (torch's ``chunk``) change with the channel count.
+    """
+    if not name or depth > 32:
+        return None
+    value = graph.const_value(name)
+    if value is not None:
+        return np.asarray(value)
+    idx = graph.producer.get(name)
+    if idx is None:
+        return None
+    node = graph.nodes[idx]
+    args = [numeric(graph, i, dim_of, depth + 1) if i else None for i in node.input]
+    if node.op_type != "Shape" and (not args or args[0] is None):
+        return None
+    return _NUMERIC.get(node.op_type, lambda *_: None)(graph, node, args, dim_of)
+
+
+def _n_shape(graph, node, args, dim_of):
+    rank = len(graph.shapes.get(node.input[0], ()))
+    start, end = _attr(node, "start", 0), _attr(node, "end", rank)
+    start, end = [max(0, min(rank, v + rank if v < 0 else v)) for v in (start, end)]
+    return np.array([dim_of(node.input[0], ax) for ax in range(start, end)], dtype=np.int64)
+
+
+def _n_arith(graph, node, args, dim_of):
+    if len(args) != 2 or args[1] is None:
+        return None
+    a, b = args
+    ops = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide}
+    return ops[node.op_type](a, b)
+
+
+def _n_gather(graph, node, args, dim_of):
+    return None if args[1] is None or _attr(node, "axis", 0) != 0 else np.take(args[0], args[1])
+
+
+def _n_slice(graph, node, args, dim_of):
+    if len(args) < 3 or args[1] is None or args[2] is None or (len(args) > 3 and args[3] is not None
+                                                                  and list(args[3].reshape(-1)) != [0]):
+        return None
+    step = 1 if len(args) < 5 or args[4] is None else int(args[4].reshape(-1)[0])
+    return args[0][int(args[1].reshape(-1)[0]):int(args[2].reshape(-1)[0]):step]
+
+
+def _n_concat(graph, node, args, dim_of):
+    return None if any(a is None for a in args) else np.concatenate([a.reshape(-1) for a in args])
+
+
+def _n_unsqueeze(graph, node, args, dim_of):
+    return args[0].reshape(-1) if args[0].ndim == 0 else np.expand_dims(args[0], 0)
+
+
+_NUMERIC = {"Shape": _n_shape, "Gather": _n_gather, "Slice": _n_slice, "Concat": _n_concat,
+            "Unsqueeze": _n_unsqueeze, "Squeeze": lambda g, n, a, d: np.squeeze(a[0]),
+            "Cast": lambda g, n, a, d: a[0].astype(np.int64), "Identity": lambda g, n, a, d: a[0],
+            **{op: _n_arith for op in ("Add", "Sub", "Mul", "Div")}}
