@@ -306,7 +306,52 @@ def if_branch():
     return b.model([b.conv(b.cbr(y, 16, 32), 32, 4)])
 
 
+def constant_of_shape_weights():
+    """caffe2 "light" models: every weight is ConstantOfShape(shape)=0.02 and per-channel BN params
+    come through Unsqueeze: x -Conv(W=COS)-BN-Relu-Mul(Unsqueeze(COS[C]))-Conv(W=COS)[4]"""
+    from onnx import helper, numpy_helper
+    b = GraphBuilder(opset=11)
+
+    def cos(shape, fill):
+        out = b._name("cos")
+        b.nodes.append(helper.make_node("ConstantOfShape", [b.init(np.array(shape, np.int64), "shape")],
+                                        [out], name=f"{out}_node",
+                                        value=numpy_helper.from_array(np.array([fill], np.float32))))
+        return out
+    h = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    h = b.relu(b.conv(h, 32, 32, weight=cos([32, 32, 3, 3], 0.02)))
+    scale = b.op("Unsqueeze", [cos([32], 0.5)], axes=[1, 2])
+    return b.model([b.conv(b.op("Mul", [h, scale]), 32, 4, weight=cos([4, 32, 3, 3], 0.03))])
+
+
+def sum_residual_se_opset9():
+    """opset 9, PP-LCNet/MobileNetV3 style: x[32] -conv-bn-HardSwish~(x*HardSigmoid(x))- h ;
+    SE: ReduceMean(2,3) - conv[8] - Relu - conv[32] - HardSigmoid ; Sum(x, h*gate) -> conv[4]"""
+    b = GraphBuilder(opset=9, ir_version=4)
+    x = b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)
+    c = b.bn(b.conv(x, 32, 32, bias=False), 32)
+    h = b.op("Mul", [c, b.op("HardSigmoid", [c], alpha=1 / 6, beta=0.5)])
+    g = b.op("ReduceMean", [h], axes=[2, 3], keepdims=1)
+    g = b.op("HardSigmoid", [b.conv(b.relu(b.conv(g, 32, 8, k=1)), 8, 32, k=1)], alpha=0.2, beta=0.5)
+    return b.model([b.conv(b.op("Sum", [x, b.op("Mul", [h, g])]), 32, 4)])
+
+
+def attention_mlp():
+    """SVTR-like neck: x[32]@4x4 -Reshape[1,32,16]-Transpose-> t[1,16,32]; q,k,v = t@Wq,Wk,Wv [32x32];
+    a = Softmax(q @ k^T) @ v (activation x activation: pinned); t + a -> MatMul[32x64]-Relu-MatMul[64x32]
+    -> y. The attention pins the stream; the MLP hidden width (64) is provable and shrinks."""
+    b = GraphBuilder(opset=13)
+    x = b.cbr(b.input("x", [1, 3, 4, 4]), 3, 32)
+    t = b.op("Transpose", [b.op("Reshape", [x, b.init(np.array([1, 32, 16], np.int64))])], perm=[0, 2, 1])
+    q, k, v = (b.op("MatMul", [t, b.init(b.rand(32, 32, scale=0.2))]) for _ in range(3))
+    att = b.op("Softmax", [b.op("MatMul", [q, b.op("Transpose", [k], perm=[0, 2, 1])])], axis=-1)
+    s = b.op("Add", [t, b.op("MatMul", [att, v])])
+    hid = b.relu(b.op("MatMul", [s, b.init(b.rand(32, 64, scale=0.2))]))
+    return b.model([b.op("MatMul", [hid, b.init(b.rand(64, 32, scale=0.2))])])
+
+
 CASES = {fn.__name__: fn for fn in (
+    constant_of_shape_weights, sum_residual_se_opset9, attention_mlp,
     pad_channel_residual, nhwc_input, convnext_block, chunk_runtime_slices, if_branch,
     alexnet_grouped, channel_shuffle,
     vgg_flatten_gemm, resnet_basic, resnet_bottleneck, mobilenetv2_block, se_block, densenet_chain,

@@ -72,8 +72,12 @@ def matmul(node, ctx):
 
 def _pin_matmul(node, ctx, a_shape) -> None:
     """Activation x activation (or constant x activation): pin every operand, count the full cost."""
+    why = "MatMul of two activations (or a constant left operand)"
     for i in range(2):
-        ctx.pin(ctx.input_space(i), "MatMul of two activations (or a constant left operand)")
+        ctx.pin(ctx.input_space(i), why)
+    out_shape = ctx.shape(node.output[0])
+    if out_shape:
+        ctx.pin(ctx.define(0, len(out_shape) - 1), why)
     b_shape = ctx.shape(node.input[1])
     if a_shape and b_shape and all(isinstance(d, int) for d in list(a_shape) + list(b_shape)):
         out = ctx.shape(node.output[0])
