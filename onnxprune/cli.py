@@ -23,6 +23,21 @@ from .render import console, print_analysis, print_report
 _CMDS = ("analyze", "prune")
 
 
+class _RoundTo(click.ParamType):
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or isinstance(value, int):
+            return value
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            self.fail(f"{value!r} is not a whole number >= 1 or 'auto'", param, ctx)
+        return n
+
+
 class _DefaultToPrune(click.Group):
     """``onnxprune IN OUT ...`` means ``onnxprune prune IN OUT ...``."""
 
@@ -71,8 +86,9 @@ def _internal(err: Exception) -> None:
 @click.argument("output", type=click.Path(path_type=Path))
 @click.option("--target-flops", type=click.FloatRange(0, 1, min_open=True), required=True,
               help="Pruned FLOPs as a fraction of the original, e.g. 0.5.")
-@click.option("--round-to", type=click.IntRange(min=1), default=DEFAULT_ROUND_TO, show_default=True,
-              help="Keep every pruned channel count a multiple of this (1 disables).")
+@click.option("--round-to", type=_RoundTo(), default=str(DEFAULT_ROUND_TO), show_default=True,
+              help="Keep every pruned channel count a multiple of this (1 disables; 'auto': this CPU's "
+                   "NCHWc block).")
 @click.option("--min-keep", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="Fraction of each group's channels never removed.")
 @click.option("--tolerance", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.01,

@@ -17,7 +17,8 @@ class PruneConfig:
     target_flops: the pruned model has ``target_flops`` x the original FLOPs, in (0, 1].
     tolerance: accepted relative error on the target (0.01 = the achieved ratio is within 1% of it).
     round_to: every pruned channel count is a multiple of this (16 keeps onnxruntime on its blocked
-        NCHWc kernels; see docs/rounding.md for the measurement behind the default).
+        NCHWc kernels; see docs/rounding.md for the measurement behind the default). ``"auto"``
+        uses this CPU's NCHWc block (16 with AVX-512, 8 with AVX2, else 4).
     min_keep: fraction of each group's channels that is never removed (at least one rounding step).
     exclude: node names whose channels are never changed.
     criterion: channel importance, one of ``l2``, ``l1``, ``bn_scale``.
@@ -28,7 +29,7 @@ class PruneConfig:
 
     target_flops: float = 0.5
     tolerance: float = 0.01
-    round_to: int = DEFAULT_ROUND_TO
+    round_to: int | str = DEFAULT_ROUND_TO
     min_keep: float = 0.1
     exclude: tuple[str, ...] = field(default_factory=tuple)
     criterion: str = "l2"
@@ -37,11 +38,15 @@ class PruneConfig:
     seed: int = 0
 
     def __post_init__(self):
+        if self.round_to == "auto":
+            from .cpu import nchwc_block
+            object.__setattr__(self, "round_to", nchwc_block())
         _check_fraction("target_flops", self.target_flops, allow_one=True)
         _check_fraction("tolerance", self.tolerance, allow_one=False)
         _check_fraction("min_keep", self.min_keep, allow_one=True, allow_zero=True)
         if not isinstance(self.round_to, int) or self.round_to < 1:
-            raise ConfigError(f"round_to={self.round_to!r} must be a whole number >= 1 (1 disables rounding)")
+            raise ConfigError(f"round_to={self.round_to!r} must be a whole number >= 1 (1 disables rounding) "
+                              "or 'auto'")
         if self.criterion not in CRITERIA:
             raise ConfigError(f"criterion={self.criterion!r} is unknown: use one of {', '.join(CRITERIA)}")
         object.__setattr__(self, "exclude", tuple(self.exclude))
