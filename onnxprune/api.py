@@ -14,6 +14,7 @@ from .config import PruneConfig
 from .flops import count_params
 from .importance import component_scores
 from .ir import Graph, build_graph, check_model, load_model
+from .latency import plan_for_latency
 from .plan import make_plan
 from .report import Report, group_rows, pin_summary, pinned_flops_share
 from .rewrite import rewrite
@@ -64,17 +65,25 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
     a = analyze_graph(graph, cfg.exclude)
     clock.lap("analyze")
     say("planning")
-    plan = make_plan(a, component_scores(a, cfg.criterion, cfg.include_consumers), cfg)
-    clock.lap("plan")
-    say("rewriting")
-    pruned = rewrite(a, plan)
-    clock.lap("rewrite")
+    scores = component_scores(a, cfg.criterion, cfg.include_consumers)
+    latency = None
+    if cfg.target_latency is None:
+        plan = make_plan(a, scores, cfg)
+        clock.lap("plan")
+        say("rewriting")
+        pruned = rewrite(a, plan)
+        clock.lap("rewrite")
+    else:
+        plan, pruned, latency = plan_for_latency(a, scores, cfg, progress=say)
+        clock.lap("plan_for_latency")
     drift = None
     if cfg.verify:
         say("verifying with onnxruntime")
         drift = verify(graph.model, pruned, graph.shapes, cfg.seed)
         clock.lap("verify")
-    return PruneResult(pruned, _report(a, plan, pruned, cfg, drift, clock.laps))
+    report = _report(a, plan, pruned, cfg, drift, clock.laps)
+    report.latency_ratio = latency
+    return PruneResult(pruned, report)
 
 
 def _report(a: Analysis, plan, pruned, cfg: PruneConfig, drift, laps) -> Report:

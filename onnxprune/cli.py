@@ -84,8 +84,12 @@ def _internal(err: Exception) -> None:
 @main.command("prune")
 @click.argument("model", type=click.Path(dir_okay=True, path_type=Path))
 @click.argument("output", type=click.Path(path_type=Path))
-@click.option("--target-flops", type=click.FloatRange(0, 1, min_open=True), required=True,
+@click.option("--target-flops", type=click.FloatRange(0, 1, min_open=True),
               help="Pruned FLOPs as a fraction of the original, e.g. 0.5.")
+@click.option("--target-latency", type=click.FloatRange(0, 1, min_open=True),
+              help="Instead: pruned onnxruntime CPU latency as a fraction of the original (measured here).")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="onnxruntime threads for --target-latency measurements.")
 @click.option("--round-to", type=_RoundTo(), default=str(DEFAULT_ROUND_TO), show_default=True,
               help="Keep every pruned channel count a multiple of this (1 disables; 'auto': this CPU's "
                    "NCHWc block).")
@@ -102,13 +106,16 @@ def _internal(err: Exception) -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as JSON here.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def prune_cmd(model, output, target_flops, round_to, min_keep, tolerance, criterion, include_consumers,
+def prune_cmd(model, output, target_flops, target_latency, threads, round_to, min_keep, tolerance, criterion, include_consumers,
               exclude, input_shape, no_verify, report_path, seed):
     """Write a pruned copy of MODEL to OUTPUT."""
+    if (target_flops is None) == (target_latency is None):
+        raise click.UsageError("give exactly one of --target-flops and --target-latency")
     shapes = _shapes(input_shape)
     try:
         _check_paths(model, output)
-        cfg = PruneConfig(target_flops=target_flops, tolerance=tolerance, round_to=round_to,
+        cfg = PruneConfig(target_flops=target_flops or 1.0, target_latency=target_latency,
+                          latency_threads=threads, tolerance=tolerance, round_to=round_to,
                           min_keep=min_keep, exclude=exclude, criterion=criterion,
                           include_consumers=include_consumers, verify=not no_verify, seed=seed)
         with console.status("pruning") as status:

@@ -25,6 +25,9 @@ class PruneConfig:
     include_consumers: also count the consumer weight slices of a channel in its importance.
     verify: run the checker, onnxruntime and an output-shape comparison on the result.
     seed: seed of the verification inputs.
+    target_latency: when set, plan for this onnxruntime CPU latency ratio instead of a FLOPs ratio
+        (per-layer latencies measured and cached per machine, the whole model measured to confirm).
+    latency_threads: onnxruntime intra-op threads for latency measurements.
     """
 
     target_flops: float = 0.5
@@ -36,12 +39,16 @@ class PruneConfig:
     include_consumers: bool = False
     verify: bool = True
     seed: int = 0
+    target_latency: float | None = None
+    latency_threads: int = 1
 
     def __post_init__(self):
         if self.round_to == "auto":
             from .cpu import nchwc_block
             object.__setattr__(self, "round_to", nchwc_block())
         _check_fraction("target_flops", self.target_flops, allow_one=True)
+        if self.target_latency is not None:
+            _check_fraction("target_latency", self.target_latency, allow_one=True)
         _check_fraction("tolerance", self.tolerance, allow_one=False)
         _check_fraction("min_keep", self.min_keep, allow_one=True, allow_zero=True)
         if not isinstance(self.round_to, int) or self.round_to < 1:

@@ -24,17 +24,21 @@ class CostModel:
             for s in set(spaces):
                 self.by_space[s].append(i)
 
+    def value(self, i: int, counts: list[int]) -> float:
+        """Cost of term i when its spaces keep ``counts`` channels (subclasses: other cost units)."""
+        return float(self.coef[i] * np.prod(counts))
+
     def total(self, kept: np.ndarray) -> float:
-        return float(sum(c * np.prod([kept[s] for s in sp]) for c, sp in zip(self.coef, self.terms)))
+        return float(sum(self.value(i, [kept[s] for s in sp]) for i, sp in enumerate(self.terms)))
 
     def delta(self, kept: np.ndarray, removed: dict[int, int]) -> float:
-        """FLOPs saved by removing ``removed[s]`` channels from each space s (only touched terms)."""
+        """Cost saved by removing ``removed[s]`` channels from each space s (only touched terms)."""
         touched = {i for s in removed for i in self.by_space.get(s, ())}
         saved = 0.0
         for i in touched:
-            before = np.prod([kept[s] for s in self.terms[i]])
-            after = np.prod([kept[s] - removed.get(s, 0) for s in self.terms[i]])
-            saved += self.coef[i] * (before - after)
+            before = self.value(i, [kept[s] for s in self.terms[i]])
+            after = self.value(i, [kept[s] - removed.get(s, 0) for s in self.terms[i]])
+            saved += before - after
         return float(saved)
 
 

@@ -76,8 +76,8 @@ def _states(a: Analysis, scores: np.ndarray, cfg: PruneConfig) -> list[_State]:
 class _Greedy:
     """Mutable planning state: kept counts per space, current FLOPs, chunks taken per group."""
 
-    def __init__(self, a: Analysis, scores: np.ndarray, cfg: PruneConfig):
-        self.cost = CostModel(a)
+    def __init__(self, a: Analysis, scores: np.ndarray, cfg: PruneConfig, cost: CostModel | None = None):
+        self.cost = cost or CostModel(a)
         self.kept = a.sizes.copy()
         self.before = self.cost.total(self.kept)
         self.current = self.before
@@ -178,33 +178,37 @@ class _Greedy:
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
-def make_plan(a: Analysis, scores: np.ndarray, cfg: PruneConfig) -> Plan:
-    """Plan to ``cfg.target_flops`` within ``cfg.tolerance`` (relative), or raise
-    :class:`TargetUnreachableError` naming the lowest ratio this configuration reaches."""
+def make_plan(a: Analysis, scores: np.ndarray, cfg: PruneConfig, *, cost: CostModel | None = None,
+              target: float | None = None) -> Plan:
+    """Plan to ``target`` (default ``cfg.target_flops``) x the model's cost within ``cfg.tolerance``
+    (relative), or raise :class:`TargetUnreachableError` naming the lowest ratio this configuration
+    reaches. ``cost`` defaults to FLOPs; a latency model plugs in here (see latency.py)."""
     if not a.prunable_groups():
         from .errors import UnsupportedModelError
         from .report import pin_summary
         reasons = "; ".join(r for r, _ in pin_summary(a)[1][:2]) or "nothing produces channels"
         raise UnsupportedModelError(f"no prunable channels: every channel is pinned ({reasons}); run "
                                     "`onnxprune analyze` to see why")
-    g = _Greedy(a, scores, cfg)
-    target = cfg.target_flops * g.before
+    g = _Greedy(a, scores, cfg, cost)
+    ratio = cfg.target_flops if target is None else target
+    target = ratio * g.before
     lo, hi = target * (1 - cfg.tolerance), target * (1 + cfg.tolerance)
     g.run(lo, hi)
     if not g.settle(lo, hi):
-        floor = _floor(a, scores, cfg)
+        floor = _floor(a, scores, cfg, cost)
         raise TargetUnreachableError(
-            f"target_flops={cfg.target_flops:g} cannot be met within {cfg.tolerance:.0%}: this model reaches "
+            f"target {ratio:g} cannot be met within {cfg.tolerance:.0%}: this model reaches "
             f"{g.current / g.before:.3f} (lowest possible {floor:.3f}) with round_to={cfg.round_to}, "
             f"min_keep={cfg.min_keep:g}; pick a target in reach or lower --round-to/--min-keep",
             reachable=floor)
     widths = {st.group.id: (st.group.width, st.widths[st.at]) for st in g.states}
-    return Plan(g.removed(), g.kept, g.before, g.current, widths)
+    flops = g.cost if cost is None else CostModel(a)
+    return Plan(g.removed(), g.kept, flops.total(a.sizes), flops.total(g.kept), widths)
 
 
-def _floor(a: Analysis, scores: np.ndarray, cfg: PruneConfig) -> float:
-    """The lowest FLOPs ratio reachable: every group cut to its minimum width."""
-    g = _Greedy(a, scores, cfg)
+def _floor(a: Analysis, scores: np.ndarray, cfg: PruneConfig, cost: CostModel | None) -> float:
+    """The lowest cost ratio reachable: every group cut to its minimum width."""
+    g = _Greedy(a, scores, cfg, cost)
     g.run(0.0, 0.0)
     return g.current / g.before if g.before else 1.0
 

@@ -34,7 +34,8 @@ def print_report(r: Report, src, dst) -> None:
     t.add_row("channels", str(r.channels_before), str(r.channels_before - r.channels_removed), "")
     out.print(t)
     out.print(f"groups pruned {r.groups_pruned} of {r.groups_prunable} prunable ({r.groups_total} in all); "
-              f"target {r.target_flops:g}, reached {r.flops_ratio:.4f}")
+              + (f"target FLOPs {r.target_flops:g}, reached {r.flops_ratio:.4f}" if r.latency_ratio is None else
+                 f"measured latency ratio {r.latency_ratio:.3f} (onnxruntime CPU, interleaved)"))
     if r.drift_max_abs is not None:
         out.print(f"verified with onnxruntime: output shapes equal, drift max |d| {r.drift_max_abs:.4g} "
                   f"(relative {r.drift_rel:.3g}, no fine-tuning)")

@@ -37,6 +37,7 @@ class Report:
     pinned_flops_share: float
     drift_max_abs: float | None = None
     drift_rel: float | None = None
+    latency_ratio: float | None = None     # measured, when planning for --target-latency
     bytes_before: int | None = None
     bytes_after: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
