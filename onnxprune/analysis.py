@@ -193,8 +193,8 @@ class Context:
         """Weight input ``input_index`` is indexed along ``axis`` by ``space`` (by its first
         ``period`` channels when given)."""
         name = self.input(input_index)
-        value = self.graph.const_value(name)
-        if value is None or value.shape[axis] != (period or space.size):
+        shape = self.graph.shapes.get(name) if self.graph.is_const(name) else None
+        if shape is None or len(shape) <= axis or shape[axis] != (period or space.size):
             self.pin(space, f"weight {name!r} axis {axis} does not match {space.size} channels")
             return
         self._b.slices.append(WeightSlice(self.node.name, input_index, name, axis, space.id, role, kind,
@@ -270,7 +270,7 @@ def default_axis(shape: tuple | None) -> int:
 
 
 def _is_activation(graph: Graph, name: str) -> bool:
-    return bool(name) and graph.const_value(name) is None
+    return bool(name) and not graph.is_const(name)
 
 
 def _analyze_node(b: _Builder, node: onnx.NodeProto, opset: int, excluded: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,7 +19,7 @@ from .latency import plan_for_latency
 from .plan import make_plan
 from .report import Report, group_rows, pin_summary, pinned_flops_share
 from .rewrite import rewrite
-from .verify import verify
+from .verify import LARGE_BYTES, verify
 
 Progress = Callable[[str], None]
 
@@ -36,7 +37,8 @@ def load(source, *, input_shapes: dict[str, tuple[int, ...]] | None = None) -> G
     verification only (the written model keeps its dynamic dims). Unset dims: batch 1, others 224.
     """
     model = load_model(source)
-    check_model(model, where=str(source) if isinstance(source, (str, os.PathLike)) else "model")
+    is_path = isinstance(source, (str, os.PathLike))
+    check_model(model, where=str(source) if is_path else "model", path=source if is_path else None)
     return build_graph(model, input_shapes)
 
 
@@ -76,17 +78,26 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
     else:
         plan, pruned, latency = plan_for_latency(a, scores, cfg, progress=say)
         clock.lap("plan_for_latency")
-    drift = None
+    report = _report(a, plan, pruned, cfg, clock.laps)
+    report.latency_ratio = latency
     if cfg.verify:
         say("verifying with onnxruntime")
-        drift = verify(graph.model, pruned, graph.shapes, cfg.seed)
+        original, shapes = _release(graph, source)
+        del a, graph                          # large models: the original weights can go now
+        drift = verify(original, pruned, shapes, cfg.seed)
+        report.drift_max_abs, report.drift_rel = drift.max_abs, drift.rel
         clock.lap("verify")
-    report = _report(a, plan, pruned, cfg, drift, clock.laps)
-    report.latency_ratio = latency
     return PruneResult(pruned, report)
 
 
-def _report(a: Analysis, plan, pruned, cfg: PruneConfig, drift, laps) -> Report:
+def _release(graph: Graph, source):
+    """(what to verify against, shapes): the original's path for a large model read from a file, so
+    its in-memory weights can be freed before onnxruntime loads them again; else the proto."""
+    large = isinstance(source, (str, os.PathLike)) and graph.model.ByteSize() >= LARGE_BYTES
+    return (Path(source) if large else graph.model), graph.shapes
+
+
+def _report(a: Analysis, plan, pruned, cfg: PruneConfig, laps) -> Report:
     pinned, reasons = pin_summary(a)
     pruned_groups = sum(1 for before, after in plan.group_widths.values() if after < before)
     return Report(
@@ -95,7 +106,6 @@ def _report(a: Analysis, plan, pruned, cfg: PruneConfig, drift, laps) -> Report:
         groups_total=len(a.groups), groups_prunable=len(a.prunable_groups()), groups_pruned=pruned_groups,
         channels_before=int(a.sizes.sum()), channels_removed=int(a.sizes.sum() - plan.kept.sum()),
         pinned_channels=pinned, pin_reasons=reasons, pinned_flops_share=pinned_flops_share(a),
-        drift_max_abs=None if drift is None else drift.max_abs, drift_rel=None if drift is None else drift.rel,
         seconds=laps, groups=group_rows(a, plan.group_widths))
 
 

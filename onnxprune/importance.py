@@ -12,9 +12,23 @@ import numpy as np
 from .analysis import Analysis, WeightSlice
 
 
+CHUNK_ELEMENTS = 1 << 22
+
+
 def _norms(value: np.ndarray, axis: int, order: str) -> np.ndarray:
-    flat = np.moveaxis(value.astype(np.float64), axis, 0).reshape(value.shape[axis], -1)
-    n = np.abs(flat).sum(axis=1) if order == "l1" else np.sqrt((flat * flat).sum(axis=1))
+    """Per-channel L1/L2 norm along ``axis`` divided by its mean, computed in float64 over slabs
+    of the weight so a gigabyte weight never gets a gigabyte-sized temporary."""
+    n = np.zeros(value.shape[axis])
+    rows = max(1, CHUNK_ELEMENTS // max(1, value[0].size if value.ndim > 1 else 1))
+    others = tuple(i for i in range(value.ndim) if i != axis)
+    for start in range(0, value.shape[0], rows):
+        slab = value[start:start + rows].astype(np.float64)
+        part = np.abs(slab) if order == "l1" else slab * slab
+        if axis == 0:
+            n[start:start + rows] = part.sum(axis=others)
+        else:
+            n += part.sum(axis=others)
+    n = n if order == "l1" else np.sqrt(n)
     mean = n.mean()
     return n / mean if mean > 0 else n
 

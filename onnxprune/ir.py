@@ -13,17 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference
+from onnx import numpy_helper
 
 from .constfold import FOLDABLE, constant_of_shape, fold
+from .shapes import _bumped, _has_dynamic_inputs, concretize_inputs, skeleton, static_shapes
 from .errors import ModelLoadError, OutputPathError, UnsupportedModelError
 
 MIN_OPSET = 9
 MAX_OPSET = onnx.defs.onnx_opset_version()
 QUANTIZED_OPS = {"QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul", "DequantizeLinear",
                  "QuantizeLinear", "DynamicQuantizeLinear", "QLinearAdd", "QLinearMul"}
-DEFAULT_DYNAMIC_DIM = 224
 _TWO_GB = 2**31 - 1
+CACHE_MAX_ELEMENTS = 1 << 20
+CHECK_IN_MEMORY_BYTES = 1 << 28
 
 
 def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
@@ -55,8 +57,9 @@ def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
-def check_model(model: onnx.ModelProto, where: str = "model") -> None:
-    """Run the ONNX checker and refuse what onnxprune cannot prune (opset range, quantized ops)."""
+def check_model(model: onnx.ModelProto, where: str = "model", path: str | os.PathLike | None = None) -> None:
+    """Run the ONNX checker and refuse what onnxprune cannot prune (opset range, quantized ops).
+    Large models read from ``path`` are checked from the file (no in-memory copy)."""
     opset = default_opset(model)
     if opset < MIN_OPSET or opset > MAX_OPSET:
         raise UnsupportedModelError(
@@ -67,8 +70,10 @@ def check_model(model: onnx.ModelProto, where: str = "model") -> None:
         raise UnsupportedModelError(
             f"{where} is quantized ({', '.join(quant)}); prune the float model, then quantize it")
     try:
-        if model.ByteSize() < _TWO_GB:
+        if model.ByteSize() < CHECK_IN_MEMORY_BYTES:
             onnx.checker.check_model(model)
+        elif path is not None:
+            onnx.checker.check_model(str(path))
     except onnx.checker.ValidationError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelLoadError(f"{where} fails the ONNX checker: {first}; fix or re-export the model") from e
@@ -99,59 +104,6 @@ def name_nodes(model: onnx.ModelProto) -> None:
                 raise ModelLoadError(f"tensor {out!r} is produced twice (node {node.name}); the model is "
                                      "not valid SSA: re-export it")
             seen_outputs.add(out)
-
-
-def infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
-    """Shape inference with data propagation; a copy with value_info filled in."""
-    try:
-        return shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
-    except Exception as e:
-        raise ModelLoadError(f"shape inference failed ({str(e).splitlines()[0]}); run "
-                             "onnx.shape_inference on the model to see which node is wrong") from e
-
-
-def concretize_inputs(model: onnx.ModelProto, overrides: dict[str, tuple[int, ...]] | None = None,
-                      default_dim: int = DEFAULT_DYNAMIC_DIM) -> onnx.ModelProto:
-    """A copy whose graph inputs have static shapes: batch 1, other dynamic dims ``default_dim``."""
-    model = copy.deepcopy(model)
-    overrides = overrides or {}
-    for inp in model.graph.input:
-        dims = inp.type.tensor_type.shape.dim
-        if inp.name in overrides:
-            want = overrides[inp.name]
-            if len(want) != len(dims):
-                raise ModelLoadError(f"input {inp.name!r} has rank {len(dims)}, the given shape {want} has "
-                                     f"rank {len(want)}; give one size per axis")
-            for d, v in zip(dims, want):
-                d.dim_value = int(v)
-            continue
-        for axis, d in enumerate(dims):
-            if not d.HasField("dim_value"):
-                d.dim_value = 1 if axis == 0 else default_dim
-    return model
-
-
-def tensor_shapes(model: onnx.ModelProto) -> dict[str, tuple]:
-    """name -> shape (ints for static dims, str for symbolic, None for unknown) of every typed value."""
-    shapes: dict[str, tuple] = {}
-    g = model.graph
-    for vi in list(g.input) + list(g.value_info) + list(g.output):
-        t = vi.type.tensor_type
-        if not t.HasField("shape"):
-            continue
-        shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
-                                for d in t.shape.dim)
-    for init in g.initializer:
-        shapes[init.name] = tuple(init.dims)
-    return shapes
-
-
-def tensor_types(model: onnx.ModelProto) -> dict[str, int]:
-    """name -> TensorProto element type of every typed value (inputs, value_info, outputs, weights)."""
-    g = model.graph
-    types = {vi.name: vi.type.tensor_type.elem_type for vi in list(g.input) + list(g.value_info) + list(g.output)}
-    types.update({t.name: t.data_type for t in g.initializer})
-    return types
 
 
 _FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
@@ -229,14 +181,21 @@ class Graph:
         """True unless the tensor is known to hold integers or booleans (shape arithmetic)."""
         return self.types.get(name, onnx.TensorProto.FLOAT) in _FLOAT_TYPES
 
+    def is_const(self, name: str) -> bool:
+        """Whether a tensor is a constant, without reading large initializers."""
+        return bool(name) and (name in self.initializers or self.const_value(name) is not None)
+
     def const_value(self, name: str) -> np.ndarray | None:
         """Value of a tensor computed from constants only (initializer, Constant node, or a fold of
         those); None for activations. Cached; callers must not modify the returned array."""
         if not name:
             return None
-        if name not in self._consts:
-            self._consts[name] = self._compute_const(name)
-        return self._consts[name]
+        if name in self._consts:
+            return self._consts[name]
+        value = self._compute_const(name)
+        if value is None or value.size <= CACHE_MAX_ELEMENTS:    # big weights: re-read, never held twice
+            self._consts[name] = value
+        return value
 
     def _compute_const(self, name: str) -> np.ndarray | None:
         if name in self.initializers:
@@ -287,54 +246,6 @@ def subgraph_inputs(node: onnx.NodeProto) -> list[str]:
     return names
 
 
-def _is_static(shape) -> bool:
-    return shape is not None and all(isinstance(d, int) for d in shape)
-
-
-def _probe(model: onnx.ModelProto, names: list[str], shapes: dict[str, tuple]) -> dict[str, tuple]:
-    """Shapes of ``names`` measured by running ``model`` (static inputs) once in onnxruntime.
-
-    Used where shape inference gives up (e.g. Slice bounds computed at run time). Returns {} when
-    onnxruntime cannot run the model (custom ops): those tensors then stay unknown and get pinned.
-    """
-    from .runtime import random_feeds, session
-    probe = copy.deepcopy(model)
-    probe.graph.output.extend([onnx.helper.make_empty_tensor_value_info(n) for n in names])
-    try:
-        values = session(probe, optimize=False).run(names, random_feeds(model, shapes))
-    except Exception:  # noqa: BLE001 - any failure means "unknown", which handlers pin
-        return {}
-    return {n: tuple(int(d) for d in v.shape) for n, v in zip(names, values)}
-
-
-def static_shapes(model: onnx.ModelProto, types: dict[str, int] | None = None) -> dict[str, tuple]:
-    """Shapes of every tensor of a model whose inputs are static: inference, then a probe run.
-    ``types``, when given, is filled with the inferred element types."""
-    inferred = infer_shapes(model)
-    if types is not None:
-        types.update(tensor_types(inferred))
-    shapes = tensor_shapes(inferred)
-    missing = [o for n in model.graph.node for o in n.output if o and not _is_static(shapes.get(o))]
-    if missing:
-        shapes.update(_probe(model, missing, shapes))
-    return shapes
-
-
-def _has_dynamic_inputs(model: onnx.ModelProto) -> bool:
-    return any(not d.HasField("dim_value") for i in model.graph.input for d in i.type.tensor_type.shape.dim)
-
-
-def _bumped(model: onnx.ModelProto, concrete: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
-    """Another valid size for every dynamic input dim: batch 2, other dims +32."""
-    out = {}
-    for orig, conc in zip(model.graph.input, concrete.graph.input):
-        dims = []
-        for axis, (d, c) in enumerate(zip(orig.type.tensor_type.shape.dim, conc.type.tensor_type.shape.dim)):
-            dims.append(c.dim_value if d.HasField("dim_value") else (2 if axis == 0 else c.dim_value + 32))
-        out[orig.name] = tuple(dims)
-    return out
-
-
 def build_graph(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] | None = None) -> Graph:
     """Index a checked model: unique node names, static shapes, dynamic axes, producer/consumer maps.
 
@@ -342,12 +253,13 @@ def build_graph(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
     comparing two concretizations); handlers never prune a dynamic channel axis.
     """
     name_nodes(model)
-    concrete = concretize_inputs(model, input_shapes)
+    bare = skeleton(model)
+    concrete = concretize_inputs(bare, input_shapes)
     types: dict[str, int] = {}
     shapes = static_shapes(concrete, types)
     dynamic: dict[str, set[int]] = {}
-    if _has_dynamic_inputs(model):
-        other = static_shapes(concretize_inputs(model, _bumped(model, concrete)))
+    if _has_dynamic_inputs(bare):
+        other = static_shapes(concretize_inputs(bare, _bumped(bare, concrete)))
         for name, shape in shapes.items():
             alt = other.get(name)
             if alt is not None and len(alt) == len(shape):

@@ -5,8 +5,6 @@ opsets, metadata, node names, graph inputs and outputs.
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import onnx
 
@@ -15,7 +13,8 @@ from .errors import RewriteError
 from .ir import default_opset
 from .ops.registry import lookup
 from .plan import Plan
-from .weights import WeightWriter, remove_dead
+from .shapes import skeleton
+from .weights import WeightWriter, remove_dead, shell_copy
 
 
 def removed_channels(a: Analysis, removed_components: np.ndarray) -> list[np.ndarray]:
@@ -91,7 +90,7 @@ def _node_hooks(rw: Rewriter) -> None:
 
 def rewrite(a: Analysis, plan: Plan) -> onnx.ModelProto:
     """A new model with the plan's channels removed; shapes re-inferred with strict checking."""
-    model = copy.deepcopy(a.graph.model)
+    model = shell_copy(a.graph.model)
     rw = Rewriter(a, model, removed_channels(a, plan.removed))
     node_index = {n.name: i for i, n in enumerate(a.graph.nodes)}
     _slice_uses(a, rw, node_index)
@@ -99,8 +98,17 @@ def rewrite(a: Analysis, plan: Plan) -> onnx.ModelProto:
     rw.writer.install()
     remove_dead(model)
     del model.graph.value_info[:]
+    _check_shapes(model)
+    return model
+
+
+def _check_shapes(model: onnx.ModelProto) -> None:
+    """Strict shape inference on the weight-less skeleton; fills the model's value_info."""
     try:
-        return onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(skeleton(model), check_type=True, strict_mode=True,
+                                                     data_prop=True)
     except Exception as e:
         raise RewriteError(f"the rewritten model fails shape inference ({str(e).splitlines()[0]}); "
                            "this is a handler bug: please report it with the model") from e
+    outputs = {o.name for o in model.graph.output}
+    model.graph.value_info.extend(vi for vi in inferred.graph.value_info if vi.name not in outputs)

@@ -22,6 +22,14 @@ def session(model: onnx.ModelProto, *, optimize: bool = True, threads: int = 1) 
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
 
+def session_from_path(path, *, threads: int = 1) -> ort.InferenceSession:
+    """A CPU session read from a file (external data beside it), for models over protobuf's 2 GB."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
 def random_feeds(model: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> dict[str, np.ndarray]:
     """Seeded standard-normal inputs (zeros for integer/bool inputs) with the given static shapes."""
     rng = np.random.default_rng(seed)

@@ -7,8 +7,9 @@ for correct handlers they agree to float rounding for any graph and any plan.
 """
 from __future__ import annotations
 
-import copy
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -17,8 +18,11 @@ from .analysis import Analysis
 from .errors import VerificationError
 from .plan import Plan
 from .rewrite import removed_channels, rewrite
-from .runtime import random_feeds, run
-from .weights import WeightWriter
+from .runtime import random_feeds, run, session, session_from_path
+from .weights import WeightWriter, shell_copy
+
+
+LARGE_BYTES = 1 << 30       # from here on, models are verified from files
 
 
 @dataclass
@@ -28,24 +32,52 @@ class Drift:
     rel: float           # max |a-b| / max |a|
 
 
-def verify(original: onnx.ModelProto, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> Drift:
-    """Full checker, an onnxruntime session, identical output shapes. Raises VerificationError."""
-    try:
-        onnx.checker.check_model(pruned, full_check=True)
-    except Exception as e:
-        raise VerificationError(f"pruned model fails the ONNX checker: {str(e).splitlines()[0]}; please "
-                                "report this with the model") from e
-    feeds = random_feeds(original, shapes, seed)
-    try:
-        before, after = run(original, feeds), run(pruned, feeds)
-    except Exception as e:
-        raise VerificationError(f"onnxruntime cannot run the pruned model: {str(e).splitlines()[0]}; "
-                                "please report this with the model") from e
-    for a, b, out in zip(before, after, original.graph.output):
+def verify(original, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> Drift:
+    """Full checker, an onnxruntime session, identical output shapes. Raises VerificationError.
+
+    ``original`` is a ModelProto or the path of the original file. Large models (or a path) are
+    checked from files, one onnxruntime session at a time, so weights are never held three times.
+    """
+    with tempfile.TemporaryDirectory(prefix="onnxprune-verify-") as tmp:
+        pruned_src = _to_checkable(pruned, Path(tmp))
+        _check(pruned_src)
+        inputs = onnx.load(str(original), load_external_data=False) if isinstance(original, (str, Path)) else original
+        feeds = random_feeds(inputs, shapes, seed)
+        before = _outputs(original, feeds)
+        after = _outputs(pruned_src, feeds)
+    for a, b, out in zip(before, after, inputs.graph.output):
         if a.shape != b.shape:
             raise VerificationError(f"output {out.name!r} changed shape {a.shape} -> {b.shape}; please "
                                     "report this with the model")
     return _drift(before, after)
+
+
+def _to_checkable(model: onnx.ModelProto, tmp: Path):
+    """The model itself, or for large models a path to it saved with external data."""
+    if model.ByteSize() < LARGE_BYTES:
+        return model
+    path = tmp / "pruned.onnx"
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="pruned.onnx.data")
+    onnx.load_external_data_for_model(model, str(tmp))     # saving moved the data out of the proto
+    return path
+
+
+def _check(model) -> None:
+    try:
+        onnx.checker.check_model(model if isinstance(model, onnx.ModelProto) else str(model), full_check=True)
+    except Exception as e:
+        raise VerificationError(f"pruned model fails the ONNX checker: {str(e).splitlines()[0]}; please "
+                                "report this with the model") from e
+
+
+def _outputs(model, feeds) -> list[np.ndarray]:
+    try:
+        sess = session(model) if isinstance(model, onnx.ModelProto) else session_from_path(model)
+        return sess.run(None, feeds)
+    except Exception as e:
+        raise VerificationError(f"onnxruntime cannot run the {'pruned' if isinstance(model, Path) else ''} "
+                                f"model: {str(e).splitlines()[0]}; please report this with the model") from e
 
 
 def _drift(before: list[np.ndarray], after: list[np.ndarray]) -> Drift:
@@ -57,7 +89,7 @@ def _drift(before: list[np.ndarray], after: list[np.ndarray]) -> Drift:
 
 def zero_consumers(a: Analysis, plan: Plan) -> onnx.ModelProto:
     """The original model with every weight that consumes a removed channel set to zero."""
-    model = copy.deepcopy(a.graph.model)
+    model = shell_copy(a.graph.model)
     removed = removed_channels(a, plan.removed)
     writer = WeightWriter(a.graph, model)
     node_index = {n.name: i for i, n in enumerate(a.graph.nodes)}

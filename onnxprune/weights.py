@@ -41,12 +41,37 @@ def _storage(graph: Graph, name: str) -> str:
     return name
 
 
+def shell_copy(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy of everything but the initializers (those are added by :meth:`WeightWriter.install`),
+    so rewriting a large model never holds its weights twice."""
+    out = onnx.ModelProto()
+    for fd, value in model.ListFields():
+        if fd.name != "graph":
+            _copy_field(out, fd, value)
+    for fd, value in model.graph.ListFields():
+        if fd.name != "initializer":
+            _copy_field(out.graph, fd, value)
+    return out
+
+
+def _copy_field(msg, fd, value) -> None:
+    repeated = fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
+    if repeated:
+        getattr(msg, fd.name).extend(value)
+    elif fd.type == fd.TYPE_MESSAGE:
+        getattr(msg, fd.name).CopyFrom(value)
+    else:
+        setattr(msg, fd.name, value)
+
+
 class WeightWriter:
-    """Collects per-use values on a copy of the model, then writes them (see module doc)."""
+    """Collects per-use values for a shell copy of the model (see :func:`shell_copy`), then writes
+    them and copies every untouched initializer over (see module doc)."""
 
     def __init__(self, graph: Graph, model: onnx.ModelProto):
         self.graph, self.model = graph, model
         self.uses: dict[tuple[int, int], np.ndarray] = {}
+        self._replaced: dict[str, np.ndarray] = {}
         self._names = {t.name for t in model.graph.initializer} | {o for n in model.graph.node for o in n.output}
         self._names |= {i.name for i in model.graph.input}
 
@@ -67,6 +92,20 @@ class WeightWriter:
             else:
                 for use in uses:
                     self._give_own(use, self.uses[use])
+        self._copy_initializers()
+
+    def _copy_initializers(self) -> None:
+        """Original initializers, replaced where overwritten, in their original order first."""
+        self.uses.clear()               # the chosen values live in _replaced or in new initializers now
+        added = list(self.model.graph.initializer)
+        del self.model.graph.initializer[:]
+        for t in self.graph.model.graph.initializer:
+            new = self._replaced.pop(t.name, None)
+            if new is None:
+                self.model.graph.initializer.add().CopyFrom(t)
+            else:
+                self.model.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(new), t.name))
+        self.model.graph.initializer.extend(added)
 
     def new_name(self, base: str) -> str:
         name, k = base, 0
@@ -115,11 +154,10 @@ class WeightWriter:
         if fill is not None:
             fill.input[0] = self.add_initializer(f"{store}__shape", np.array(value.shape, dtype=np.int64))
             return
-        for i, init in enumerate(g.initializer):
-            if init.name == store:
-                g.initializer[i].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(value), store))
-                _retype_input(g, store, value.shape)
-                return
+        if store in self.graph.initializers:
+            self._replaced[store] = value
+            _retype_input(g, store, value.shape)
+            return
         for node in g.node:
             if node.op_type == "Constant" and node.output[0] == store:
                 del node.attribute[:]

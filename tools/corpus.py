@@ -6,6 +6,9 @@
 Models:
   real      every model of ``tools/fetch_models.py`` (PP-OCRv4 det/rec, PP-OCR cls, the ``light_*`` caffe2
             classics), with static input shapes from ``REAL_SHAPES`` (the PP-OCR inputs are dynamic);
+  rand      each ``light_*`` model again as ``<name>_rand``, its constant 0.02 weight fills replaced by random
+            values (``randomize_fills``), cached in the corpus cache: with constant weights every channel is
+            identical and the oracle cannot see a wrong channel index;
   exported  every ``refarch.CORPUS_ARCHS`` architecture, exported with the TorchScript exporter
             (``dynamo=False``, opset 17) and with the torch.export-based exporter (``dynamo=True``), cached as
             ``~/.cache/onnxprune/corpus/<arch>_<legacy|dynamo>.onnx`` (``--rebuild`` re-exports).
@@ -14,21 +17,25 @@ For every model and target: ``onnxprune.prune`` with default options. An ``OnnxP
 status ``refused: <message>``; any other exception is a bug in onnxprune and gives ``CRASH: <type>: <message>
 @ <innermost onnxprune frame>``. Then, for a pruned model: the full ONNX checker and an onnxruntime session
 (valid), output shapes against the original (shapes), the achieved FLOPs ratio and whether it is within 1% of
-the target, the zero-then-prune oracle (``onnxprune.verify.oracle_error``, ok at <= ``ORACLE_TOL``), the
-onnxruntime CPU latency ratio (1 thread, batch 1, interleaved, ``tools/bench_latency.py``), the pinned FLOPs
-share and the two pin reasons that pin the most channels.
+the target, the zero-then-prune oracle (``onnxprune.verify.oracle_error``, ok at <= ``ORACLE_TOL`` absolute
+or ``ORACLE_REL_TOL`` relative to the outputs' scale) on the outputs and on the logits feeding an output
+Softmax/Sigmoid (which saturate on random feeds), the onnxruntime CPU latency ratio (1 thread, batch 1,
+interleaved, ``tools/bench_latency.py``), the pinned FLOPs share and the two causes that pin the most channels.
 
 ``--only`` takes model names (``ppocr_cls``, ``light_vgg19``, ``resnet50_dynamo``) or architecture names
-(``resnet50`` selects both exports). Exit codes: 0 when every case was pruned correctly or refused, 1 when
-any case crashed, failed a check or missed its target, 2 usage.
+(``resnet50`` selects both exports, ``light_vgg19`` also selects ``light_vgg19_rand``). Exit codes: 0 when every
+case was pruned correctly or refused, 1 when any case crashed, failed a check or missed its target, 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import json
+import logging
 import os
+import subprocess
 import platform
 import re
 import sys
@@ -51,14 +58,17 @@ import refarch  # noqa: E402
 import onnxprune  # noqa: E402
 from onnxprune.importance import component_scores  # noqa: E402
 from onnxprune.plan import make_plan  # noqa: E402
-from onnxprune.verify import oracle_error  # noqa: E402
+from onnxprune.rewrite import rewrite  # noqa: E402
+from onnxprune.runtime import random_feeds, run  # noqa: E402
+from onnxprune.verify import oracle_error, zero_consumers  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "onnxprune" / "corpus"
 REAL_SHAPES = {"ppocrv4_det": (1, 3, 640, 640), "ppocrv4_rec": (1, 3, 48, 320), "ppocr_cls": (1, 3, 48, 192)}
 EXPORTERS = ("legacy", "dynamo")
 LEGACY_OPSET = 17
 MAX_IR_VERSION = 10      # onnxruntime 1.31 refuses newer IR versions
-ORACLE_TOL = 1e-4
+ORACLE_TOL = 1e-4        # max abs error; or, for outputs far from unit scale,
+ORACLE_REL_TOL = 1e-5    # max abs error / max |output| (float32 rounding is ~1e-6 relative here)
 TARGET_TOL = 0.01        # relative, as PruneConfig.tolerance
 LARGE_MACS = 1e9         # models above this many MACs get half the latency rounds
 FAMILIES = {
@@ -81,7 +91,7 @@ NOTES_MARKER = "<!-- notes: everything below this line is hand-written and kept 
 class CorpusModel:
     name: str                       # e.g. "ppocr_cls", "resnet50_dynamo"
     arch: str                       # key of FAMILIES
-    source: str                     # "real", "legacy" or "dynamo"
+    source: str                     # "real", "rand" (real with random weights), "legacy" or "dynamo"
     path: Path | None               # None when the export failed
     input_shapes: dict[str, tuple[int, ...]] | None
     error: str = ""                 # why there is no path
@@ -104,6 +114,9 @@ class Row:
     flops_ratio: float | None = None
     within_tol: bool | None = None
     oracle: float | None = None
+    oracle_rel: float | None = None
+    logit_oracle: float | None = None
+    logit_rel: float | None = None
     oracle_note: str = ""
     latency_ratio: float | None = None
     orig_ms: float | None = None
@@ -126,9 +139,23 @@ class Row:
             out.append("output shapes differ from the original's")
         if not self.within_tol:
             out.append(f"target missed: FLOPs ratio {self.flops_ratio:.4f} for target {self.target}")
-        if self.oracle is None or self.oracle > ORACLE_TOL:
-            out.append(f"oracle failed: {self.oracle_note or f'max abs error {self.oracle:.3g}'}")
+        if not self.oracle_ok:
+            detail = self.oracle_note or (
+                f"max abs error {self.oracle:.3g} (relative {fmt(self.oracle_rel, '.2g')}); "
+                f"logits {fmt(self.logit_oracle, '.3g')} (relative {fmt(self.logit_rel, '.2g')})")
+            out.append(f"oracle failed: {detail}")
         return out
+
+    @property
+    def oracle_ok(self) -> bool:
+        if self.oracle is None:
+            return False
+        logits_ok = self.logit_oracle is None or _close(self.logit_oracle, self.logit_rel)
+        return _close(self.oracle, self.oracle_rel) and logits_ok
+
+
+def _close(abs_err: float, rel_err: float | None) -> bool:
+    return abs_err <= ORACLE_TOL or (rel_err is not None and rel_err <= ORACLE_REL_TOL)
 
 
 # ------------------------------------------------------------------------------------------- models
@@ -148,6 +175,54 @@ def _real_shapes(name: str, path: Path) -> dict[str, tuple[int, ...]] | None:
     inits = {t.name for t in graph.initializer}
     first = next(i.name for i in graph.input if i.name not in inits)
     return {first: REAL_SHAPES[name]}
+
+
+def randomized_models(names: list[str] | None) -> list[CorpusModel]:
+    """The ``light_*`` models with random weights (``<name>_rand``, see :func:`randomize_fills`), cached."""
+    out = []
+    for n in fetch_models.KNOWN:
+        if not n.startswith("light_") or (names is not None and n not in names and f"{n}_rand" not in names):
+            continue
+        path = CACHE / f"{n}_rand.onnx"
+        if not path.is_file():
+            CACHE.mkdir(parents=True, exist_ok=True)
+            proto = randomize_fills(onnx.load(str(fetch_models.fetch([n])[n])))
+            tmp = path.with_suffix(f".tmp{os.getpid()}.onnx")
+            onnx.save_model(proto, str(tmp))
+            tmp.replace(path)
+        out.append(CorpusModel(f"{n}_rand", n, "rand", path, None))
+    return out
+
+
+def randomize_fills(model: onnx.ModelProto, seed: int = 0) -> onnx.ModelProto:
+    """A copy whose ConstantOfShape weights become Constant nodes (same output name) with random values.
+
+    The light_* fills are all 0.02: every channel computes the same thing, so an oracle cannot see a wrong
+    channel index, and the softmax output is uniform. Values by use: Conv/Gemm weights He-normal over
+    dims 1.., BatchNormalization scale and variance U(0.5, 1.5), everything else N(0, 0.1).
+    """
+    rng = np.random.default_rng(seed)
+    shapes = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    use = {x: (n.op_type, i) for n in reversed(model.graph.node) for i, x in enumerate(n.input)}
+    out = copy.deepcopy(model)
+    for node in out.graph.node:
+        if node.op_type != "ConstantOfShape" or node.input[0] not in shapes:
+            continue
+        shape = tuple(int(d) for d in shapes[node.input[0]])
+        value = _random_value(rng, shape, use.get(node.output[0]))
+        node.CopyFrom(onnx.helper.make_node("Constant", [], [node.output[0]], name=node.name,
+                                            value=onnx.numpy_helper.from_array(value)))
+    return out
+
+
+def _random_value(rng: np.random.Generator, shape: tuple[int, ...], use: tuple[str, int] | None) -> np.ndarray:
+    if use in (("Conv", 1), ("Gemm", 1)) and len(shape) >= 2:
+        value = rng.standard_normal(shape) * np.sqrt(2.0 / np.prod(shape[1:]))
+    elif use in (("BatchNormalization", 1), ("BatchNormalization", 4)):
+        value = rng.uniform(0.5, 1.5, shape)
+    else:
+        value = rng.standard_normal(shape) * 0.1
+    return value.astype(np.float32)
 
 
 def exported_models(names: list[str] | None, rebuild: bool) -> list[CorpusModel]:
@@ -193,6 +268,7 @@ def _export_to(model, x, path: Path, exporter: str) -> None:
     import torch
     n_out = _num_outputs(model, x)
     outputs = ["output"] if n_out == 1 else [f"output{i}" for i in range(n_out)]
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed" x 4, etc.
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # both exporters warn a lot; the checker below is what counts
         if exporter == "legacy":
@@ -284,16 +360,65 @@ def _check_pruned(row: Row, m: CorpusModel, pruned_path: Path) -> None:
 
 
 def _oracle(row: Row, m: CorpusModel, cfg, result) -> None:
-    """Re-plan (deterministic) to get the plan the API used, then the zero-then-prune oracle."""
+    """Re-plan (deterministic) to get the plan the API used, then the zero-then-prune oracle, on the
+    outputs (``oracle_error``) and on the logits feeding an output Softmax/Sigmoid (see logit_names)."""
     try:
         a = onnxprune.analyze(str(m.path), input_shapes=m.input_shapes)
         plan = make_plan(a, component_scores(a, cfg.criterion, cfg.include_consumers), cfg)
         same = abs(plan.flops_after - result.report.flops_after) < 0.5
-        row.oracle = oracle_error(a, plan, pruned=result.model if same else None)
+        pruned = result.model if same else rewrite(a, plan)
         row.oracle_note = "" if same else "re-planned (the API's plan could not be reproduced)"
+        row.oracle = oracle_error(a, plan, pruned=pruned)
+        _logit_oracle(row, a, plan, pruned)
     except Exception as e:
         row.oracle_note = f"oracle raised {type(e).__name__}: {_one_line(e)} @ {_where(e)}"
         row.traceback = traceback.format_exc()
+
+
+def _logit_oracle(row: Row, a, plan, pruned: onnx.ModelProto) -> None:
+    """Fill oracle_rel (oracle / max |output|) and the logit oracle, from one more run of each model."""
+    n_out = len(a.graph.model.graph.output)
+    extra = [t for t in logit_names(a.graph.model) if _has_tensor(pruned, t)]
+    feeds = random_feeds(a.graph.model, a.graph.shapes, 0)
+    want = run(with_outputs(zero_consumers(a, plan), extra), feeds, optimize=False)
+    got = run(with_outputs(pruned, extra), feeds, optimize=False)
+    row.oracle_rel = row.oracle / max(_scale(want[:n_out]), 1e-30)
+    if extra:
+        row.logit_oracle = max(float(np.max(np.abs(w.astype(np.float64) - g))) for w, g in
+                               zip(want[n_out:], got[n_out:]))
+        row.logit_rel = row.logit_oracle / max(_scale(want[n_out:]), 1e-30)
+
+
+def _scale(arrays: list[np.ndarray]) -> float:
+    return max((float(np.max(np.abs(x))) for x in arrays if x.size), default=0.0)
+
+
+def logit_names(model: onnx.ModelProto) -> list[str]:
+    """The input of each Softmax/Sigmoid (seen through Identity) that makes a graph output.
+
+    Those outputs can saturate on random feeds (PP-OCR det: sigmoid map below 1e-3 everywhere; the
+    light_* models: a uniform softmax), where an oracle on the outputs alone sees nothing.
+    """
+    producer = {o: n for n in model.graph.node for o in n.output}
+    names = []
+    for out in model.graph.output:
+        node = producer.get(out.name)
+        while node is not None and node.op_type == "Identity":
+            node = producer.get(node.input[0])
+        if node is not None and node.op_type in ("Softmax", "Sigmoid"):
+            names.append(node.input[0])
+    return names
+
+
+def with_outputs(model: onnx.ModelProto, names: list[str]) -> onnx.ModelProto:
+    """A copy of ``model`` with the tensors ``names`` appended as float graph outputs."""
+    out = copy.deepcopy(model)
+    out.graph.output.extend(onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, None) for n in names)
+    return out
+
+
+def _has_tensor(model: onnx.ModelProto, name: str) -> bool:
+    return any(name in n.output for n in model.graph.node)
 
 
 def _latency(row: Row, m: CorpusModel, pruned_path: Path, rounds: int) -> None:
@@ -319,15 +444,41 @@ def _where(e: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------------------ reasons
-def short_reason(reason: str, width: int = 70) -> str:
+_GENERIC = "the handler does not define this output"   # the echo of a node's real reason on its output
+
+
+def short_reason(reason: str, width: int = 90) -> str:
     """'node p2o.Softmax.2 (Softmax): normalises ...' -> 'Softmax: normalises ...', cut to ``width``."""
     text = re.sub(r"^node \S+ \(([^)]*)\)", r"\1", reason)
     text = re.sub(r"^graph (input|output) '[^']*'", r"graph \1", text)
+    text = re.sub(r"^(\w+): \1 ", r"\1: ", text)  # 'LayerNormalization: LayerNormalization normalises'
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def family_reasons(rows: list[Row]) -> dict[str, Counter]:
-    """family -> pinned channels per shortened reason, counting each model once."""
+def pin_causes(pin_reasons: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """(shortened cause, channels, nodes), most channels first.
+
+    A node's reasons are merged first (a Softmax pins its input because it normalises over the channels
+    and its output because the handler does not define it: one cause), then causes with the same text
+    are summed over nodes (the three graph outputs of a detector: one cause).
+    """
+    per_node: dict[str, list] = {}
+    for reason, n in pin_reasons:
+        node = reason.split(":", 1)[0]
+        entry = per_node.setdefault(node, [None, 0])
+        if entry[0] is None or (_GENERIC in entry[0] and _GENERIC not in reason):
+            entry[0] = reason
+        entry[1] += n
+    causes: dict[str, list[int]] = {}
+    for reason, n in per_node.values():
+        c = causes.setdefault(short_reason(reason, 10_000), [0, 0])
+        c[0] += n
+        c[1] += 1
+    return sorted(((t, n, k) for t, (n, k) in causes.items()), key=lambda c: -c[1])
+
+
+def family_causes(rows: list[Row]) -> dict[str, Counter]:
+    """family -> pinned channels per cause, counting each model once."""
     out: dict[str, Counter] = {}
     seen = set()
     for r in rows:
@@ -335,8 +486,8 @@ def family_reasons(rows: list[Row]) -> dict[str, Counter]:
             continue
         seen.add(r.model)
         counts = out.setdefault(r.family, Counter())
-        for reason, n in r.pin_reasons:
-            counts[short_reason(reason, 200)] += n
+        for cause, n, _ in pin_causes(r.pin_reasons):
+            counts[cause] += n
     return out
 
 
@@ -350,18 +501,32 @@ def fmt(value, spec: str = ".3f") -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| model | src | target | status | valid | shapes | FLOPs ratio | ±1% | oracle max abs | "
-            "latency ratio (orig ms) | pinned FLOPs | top pin reasons (channels) |")
-    lines = [head, "|---|---|---:|---|---|---|---:|---|---:|---:|---:|---|"]
+    head = ("| model | src | target | status | valid | shapes | FLOPs ratio | ±1% | oracle abs (rel) "
+            "| logits abs (rel) | latency ratio (orig ms) | pinned FLOPs | top 2 pin causes (channels, nodes) |")
+    lines = [head, "|---|---|---:|---|---|---|---:|---|---:|---:|---:|---:|---|"]
     for r in rows:
         status = r.status if r.status == "ok" else f"**{r.status.split(':')[0]}**"
-        oracle = fmt(r.oracle, ".1e") if r.oracle is None or r.oracle <= ORACLE_TOL else f"**{r.oracle:.1e}**"
         lat = "–" if r.latency_ratio is None else f"{r.latency_ratio:.3f} ({r.orig_ms:.1f})"
-        reasons = "; ".join(f"{short_reason(t, 55)} ({n})" for t, n in r.pin_reasons[:2]) or "–"
+        reasons = "; ".join(f"{short_reason(t, 60)} ({n}, {k})" for t, n, k in pin_causes(r.pin_reasons)[:2])
         lines.append(f"| {r.model} | {r.source} | {r.target} | {status} | {fmt(r.valid)} | {fmt(r.shapes_equal)} "
-                     f"| {fmt(r.flops_ratio, '.4f')} | {fmt(r.within_tol)} | {oracle} | {lat} "
-                     f"| {fmt(r.pinned_flops_share, '.1%')} | {reasons.replace('|', '/')} |")
+                     f"| {fmt(r.flops_ratio, '.4f')} | {fmt(r.within_tol)} | {oracle_cell(r)} | {logit_cell(r)} "
+                     f"| {lat} "
+                     f"| {fmt(r.pinned_flops_share, '.1%')} | {reasons.replace('|', '/') or '–'} |")
     return "\n".join(lines)
+
+
+def oracle_cell(r: Row) -> str:
+    if r.oracle is None:
+        return "–" if r.status != "ok" else "**failed**"
+    text = f"{r.oracle:.1e} ({fmt(r.oracle_rel, '.0e')})"
+    return text if _close(r.oracle, r.oracle_rel) else f"**{text}**"
+
+
+def logit_cell(r: Row) -> str:
+    if r.logit_oracle is None:
+        return "–"
+    text = f"{r.logit_oracle:.1e} ({fmt(r.logit_rel, '.0e')})"
+    return text if _close(r.logit_oracle, r.logit_rel) else f"**{text}**"
 
 
 def problems(rows: list[Row]) -> str:
@@ -371,7 +536,7 @@ def problems(rows: list[Row]) -> str:
 
 def pin_paragraphs(rows: list[Row]) -> str:
     parts = []
-    for family, counts in family_reasons(rows).items():
+    for family, counts in family_causes(rows).items():
         total = sum(counts.values())
         shares = [r.pinned_flops_share for r in rows if r.family == family and r.pinned_flops_share is not None]
         top = "; ".join(f"{reason} — {n} ({n / total:.0%})" for reason, n in counts.most_common(4))
@@ -387,6 +552,46 @@ def machine() -> str:
             f"torch {torch.__version__}, onnxprune {onnxprune.__version__}")
 
 
+def source_state() -> str:
+    """The commit of the working tree, and whether onnxprune/ has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "onnxprune"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {head}" + (" with uncommitted changes in onnxprune/" if dirty else "")
+
+
+def method() -> str:
+    """How each case is run and measured, as markdown bullets."""
+    cfg = onnxprune.PruneConfig()
+    shape = {name: "x".join(map(str, dims)) for name, dims in REAL_SHAPES.items()}
+    return f"""- each case: `onnxprune.prune(path, config=PruneConfig(target_flops=T), input_shapes=...)`, other
+  options default (round_to={cfg.round_to}, min_keep={cfg.min_keep}, criterion={cfg.criterion}); then the full
+  checker + an onnxruntime session (valid), output shapes against the original, and the zero-then-prune
+  oracle (`onnxprune.verify.oracle_error`): max abs error and, in brackets, that error over max |output| of
+  the zeroed original. Ok at ≤ {ORACLE_TOL:g} absolute or ≤ {ORACLE_REL_TOL:g} relative; the second is for
+  models whose outputs reach the hundreds, where float32 rounding alone gives ~1e-6 relative (onnxruntime's
+  own optimised vs unoptimised runs of the *same* model differ more than the oracle there).
+- logits: the same oracle on the input of each Softmax/Sigmoid that makes a graph output, exposed as an extra
+  output of both models. On random feeds the PP-OCR det sigmoid map stays below 1e-3 and the `light_*`
+  softmax is uniform or one-hot, so the output oracle alone would pass almost anything there.
+- latency: onnxruntime CPU, 1 thread, batch 1, original and pruned interleaved
+  (`tools/bench_latency.py`); ratio = median pruned / median original; in brackets the original's median ms.
+- input shapes: PP-OCR det {shape['ppocrv4_det']}, rec {shape['ppocrv4_rec']}, cls {shape['ppocr_cls']};
+  `light_*` 224x224; exports at their `refarch.CORPUS_ARCHS` shape (224x224, YOLOv8 320x320), static.
+- `src`: `real` (`tools/fetch_models.py`), `rand` (a `light_*` model with its constant 0.02 weight fills
+  replaced by random values: He-normal conv/Gemm weights, BN scale and variance U(0.5, 1.5), the rest
+  N(0, 0.1); unnormalised, so activations grow to ~1e6 in the deep ones), `legacy` (TorchScript exporter,
+  opset {LEGACY_OPSET}), `dynamo`
+  (torch.export exporter, its default opset).
+- pin causes: the report's `pin_reasons` merged per node (a Softmax's input and output are one cause),
+  then summed over nodes with the same reason; channels are counted in every tensor they pin."""
+
+
 def markdown(rows: list[Row], command: str, minutes: float, notes: str) -> str:
     return f"""# Corpus: pruning real and exported models
 
@@ -394,15 +599,8 @@ Generated by `tools/corpus.py` on {datetime.date.today().isoformat()} in {minute
 
 - command: `{command}`
 - machine: {machine()}
-- each case: `onnxprune.prune(path, config=PruneConfig(target_flops=T), input_shapes=...)` with default
-  options (round-to 16, l2), then the full checker + an onnxruntime session (valid), output shapes, the
-  zero-then-prune oracle (`onnxprune.verify.oracle_error`; ok at ≤ {ORACLE_TOL:g}), and onnxruntime CPU
-  latency (1 thread, batch 1, original and pruned interleaved; ratio = median pruned / median original).
-- input shapes: PP-OCR det {'x'.join(map(str, REAL_SHAPES['ppocrv4_det']))}, rec
-  {'x'.join(map(str, REAL_SHAPES['ppocrv4_rec']))}, cls {'x'.join(map(str, REAL_SHAPES['ppocr_cls']))}; `light_*` 224x224;
-  exports: their `refarch.CORPUS_ARCHS` shape (224x224, YOLOv8 320x320), static.
-- `src`: `real` (fetch_models), `legacy` (TorchScript exporter, opset {LEGACY_OPSET}), `dynamo` (torch.export
-  exporter, its default opset). Pin reasons count channels in every tensor they pin; the node name is cut.
+- source: {source_state()}
+{method()}
 
 {table(rows)}
 
@@ -410,7 +608,7 @@ Generated by `tools/corpus.py` on {datetime.date.today().isoformat()} in {minute
 
 {problems(rows)}
 
-## What pins the rest (reasons by channels pinned, per family)
+## What pins the rest (pinned channels per cause, per family)
 
 {pin_paragraphs(rows)}
 
@@ -444,7 +642,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def select_models(args: argparse.Namespace) -> list[CorpusModel]:
-    models = real_models(args.only) + exported_models(args.only, args.rebuild)
+    models = real_models(args.only) + randomized_models(args.only) + exported_models(args.only, args.rebuild)
     if args.only:
         known = {m.name for m in models} | {m.arch for m in models}
         unknown = [n for n in args.only if n not in known]
