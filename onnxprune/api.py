@@ -19,6 +19,7 @@ from .latency import plan_for_latency
 from .plan import make_plan
 from .report import Report, group_rows, pin_summary, pinned_flops_share
 from .rewrite import rewrite
+from .shapes import weight_bytes
 from .verify import LARGE_BYTES, verify
 
 Progress = Callable[[str], None]
@@ -38,7 +39,7 @@ def load(source, *, input_shapes: dict[str, tuple[int, ...]] | None = None) -> G
     """
     model = load_model(source)
     is_path = isinstance(source, (str, os.PathLike))
-    check_model(model, where=str(source) if is_path else "model", path=source if is_path else None)
+    check_model(model, where=str(source) if is_path else "model")
     return build_graph(model, input_shapes)
 
 
@@ -93,7 +94,7 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
 def _release(graph: Graph, source):
     """(what to verify against, shapes): the original's path for a large model read from a file, so
     its in-memory weights can be freed before onnxruntime loads them again; else the proto."""
-    large = isinstance(source, (str, os.PathLike)) and graph.model.ByteSize() >= LARGE_BYTES
+    large = isinstance(source, (str, os.PathLike)) and weight_bytes(graph.model) >= LARGE_BYTES
     return (Path(source) if large else graph.model), graph.shapes
 
 

@@ -16,7 +16,7 @@ import onnx
 from onnx import numpy_helper
 
 from .constfold import FOLDABLE, constant_of_shape, fold
-from .shapes import _bumped, _has_dynamic_inputs, concretize_inputs, skeleton, static_shapes
+from .shapes import _bumped, _has_dynamic_inputs, concretize_inputs, skeleton, static_shapes, weight_bytes
 from .errors import ModelLoadError, OutputPathError, UnsupportedModelError
 
 MIN_OPSET = 9
@@ -57,9 +57,9 @@ def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
-def check_model(model: onnx.ModelProto, where: str = "model", path: str | os.PathLike | None = None) -> None:
+def check_model(model: onnx.ModelProto, where: str = "model") -> None:
     """Run the ONNX checker and refuse what onnxprune cannot prune (opset range, quantized ops).
-    Large models read from ``path`` are checked from the file (no in-memory copy)."""
+    Large models are checked without their weights' data (no in-memory copy of gigabytes)."""
     opset = default_opset(model)
     if opset < MIN_OPSET or opset > MAX_OPSET:
         raise UnsupportedModelError(
@@ -70,10 +70,7 @@ def check_model(model: onnx.ModelProto, where: str = "model", path: str | os.Pat
         raise UnsupportedModelError(
             f"{where} is quantized ({', '.join(quant)}); prune the float model, then quantize it")
     try:
-        if model.ByteSize() < CHECK_IN_MEMORY_BYTES:
-            onnx.checker.check_model(model)
-        elif path is not None:
-            onnx.checker.check_model(str(path))
+        onnx.checker.check_model(model if weight_bytes(model) < CHECK_IN_MEMORY_BYTES else skeleton(model))
     except onnx.checker.ValidationError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelLoadError(f"{where} fails the ONNX checker: {first}; fix or re-export the model") from e
@@ -124,7 +121,7 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
         raise OutputPathError(f"{path} is a directory; give a file name ending in .onnx")
     if not os.access(path.parent, os.W_OK):
         raise OutputPathError(f"directory {path.parent} is not writable; choose another output path")
-    large = model.ByteSize() >= _TWO_GB
+    large = weight_bytes(model) >= _TWO_GB
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:

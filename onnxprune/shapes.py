@@ -30,6 +30,12 @@ def skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
     return out
 
 
+def weight_bytes(model: onnx.ModelProto) -> int:
+    """Bytes held by the initializers, from their dims (``ByteSize()`` would serialize the model)."""
+    return sum(_elements(t) * onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+               for t in model.graph.initializer)
+
+
 def _elements(t: onnx.TensorProto) -> int:
     n = 1
     for d in t.dims:

@@ -18,6 +18,7 @@ from .analysis import Analysis
 from .errors import VerificationError
 from .plan import Plan
 from .rewrite import removed_channels, rewrite
+from .shapes import weight_bytes
 from .runtime import random_feeds, run, session, session_from_path
 from .weights import WeightWriter, shell_copy
 
@@ -54,7 +55,7 @@ def verify(original, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: in
 
 def _to_checkable(model: onnx.ModelProto, tmp: Path):
     """The model itself, or for large models a path to it saved with external data."""
-    if model.ByteSize() < LARGE_BYTES:
+    if weight_bytes(model) < LARGE_BYTES:
         return model
     path = tmp / "pruned.onnx"
     onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
