@@ -149,6 +149,12 @@ class Context:
     def const(self, i: int) -> np.ndarray | None:
         return self.graph.const_value(self.input(i))
 
+    def weight_shape(self, i: int) -> tuple | None:
+        """Shape of input ``i`` when it is a constant (without reading its values), else None."""
+        name = self.input(i)
+        shape = self.graph.shapes.get(name) if name and self.graph.is_const(name) else None
+        return None if shape is None or not all(isinstance(d, int) for d in shape) else tuple(shape)
+
     def space(self, name: str) -> Space | None:
         return self._b.space_of(name)
 

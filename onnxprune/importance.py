@@ -10,19 +10,32 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import Analysis, WeightSlice
+from .external import is_lazy, iter_slabs
 
 
 CHUNK_ELEMENTS = 1 << 22
 
 
-def _norms(value: np.ndarray, axis: int, order: str) -> np.ndarray:
+def _slabs(a: Analysis, name: str):
+    """(first row, rows) blocks of a weight along axis 0; weights on disk are read block by block."""
+    init = a.graph.initializers.get(name)
+    if init is not None and is_lazy(init):
+        yield from iter_slabs(init)
+        return
+    value = a.graph.const_value(name)
+    rows = max(1, CHUNK_ELEMENTS // max(1, value[0].size if value.ndim > 1 else 1))
+    for start in range(0, value.shape[0], rows):
+        yield start, value[start:start + rows]
+
+
+def _norms(a: Analysis, name: str, shape: tuple, axis: int, order: str) -> np.ndarray:
     """Per-channel L1/L2 norm along ``axis`` divided by its mean, computed in float64 over slabs
     of the weight so a gigabyte weight never gets a gigabyte-sized temporary."""
-    n = np.zeros(value.shape[axis])
-    rows = max(1, CHUNK_ELEMENTS // max(1, value[0].size if value.ndim > 1 else 1))
-    others = tuple(i for i in range(value.ndim) if i != axis)
-    for start in range(0, value.shape[0], rows):
-        slab = value[start:start + rows].astype(np.float64)
+    n = np.zeros(shape[axis])
+    others = tuple(i for i in range(len(shape)) if i != axis)
+    for start, block in _slabs(a, name):
+        rows = len(block)
+        slab = block.astype(np.float64)
         part = np.abs(slab) if order == "l1" else slab * slab
         if axis == 0:
             n[start:start + rows] = part.sum(axis=others)
@@ -51,10 +64,10 @@ def _accumulate(a: Analysis, criterion: str, include_consumers: bool, n: int):
         if key in seen or not _eligible(sl, criterion, include_consumers):
             continue
         seen.add(key)
-        value = a.graph.const_value(sl.tensor)
         order = "l1" if criterion == "l1" else "l2"
         comps = a.component[a.ids(sl.space)][: sl.period or None]
-        np.add.at(sums, comps, _norms(value, sl.axis, order))
+        shape = tuple(a.graph.shapes[sl.tensor])
+        np.add.at(sums, comps, _norms(a, sl.tensor, shape, sl.axis, order))
         np.add.at(counts, comps, 1)
     return sums, counts
 

@@ -18,6 +18,7 @@ from onnx import numpy_helper
 from .constfold import FOLDABLE, constant_of_shape, fold
 from .shapes import _bumped, _has_dynamic_inputs, concretize_inputs, skeleton, static_shapes, weight_bytes
 from .errors import ModelLoadError, OutputPathError, UnsupportedModelError
+from .external import attach, needs_streaming, read_tensor, write_with_external_data
 
 MIN_OPSET = 9
 MAX_OPSET = onnx.defs.onnx_opset_version()
@@ -49,11 +50,9 @@ def load_model(source: str | os.PathLike | onnx.ModelProto) -> onnx.ModelProto:
     if not model.HasField("graph") or not model.graph.node:
         raise ModelLoadError(f"{path} parses but holds no graph; is it really an ONNX model?")
     try:
-        onnx.external_data_helper.load_external_data_for_model(model, str(path.parent))
-    except (OSError, ValueError, onnx.checker.ValidationError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ModelLoadError(f"{path}: external data could not be read ({first}); keep the data "
-                             "files beside the model") from e
+        attach(model, path.parent)
+    except ModelLoadError as e:
+        raise ModelLoadError(f"{path}: {e}") from e
     return model
 
 
@@ -70,7 +69,8 @@ def check_model(model: onnx.ModelProto, where: str = "model") -> None:
         raise UnsupportedModelError(
             f"{where} is quantized ({', '.join(quant)}); prune the float model, then quantize it")
     try:
-        onnx.checker.check_model(model if weight_bytes(model) < CHECK_IN_MEMORY_BYTES else skeleton(model))
+        small = weight_bytes(model) < CHECK_IN_MEMORY_BYTES and not needs_streaming(model)
+        onnx.checker.check_model(model if small else skeleton(model))
     except onnx.checker.ValidationError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelLoadError(f"{where} fails the ONNX checker: {first}; fix or re-export the model") from e
@@ -121,7 +121,7 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
         raise OutputPathError(f"{path} is a directory; give a file name ending in .onnx")
     if not os.access(path.parent, os.W_OK):
         raise OutputPathError(f"directory {path.parent} is not writable; choose another output path")
-    large = weight_bytes(model) >= _TWO_GB
+    large = weight_bytes(model) >= _TWO_GB or needs_streaming(model)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
@@ -130,17 +130,19 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
     os.close(fd)
     try:
         if large:
-            onnx.save_model(model, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=f"{path.name}.data")
+            write_with_external_data(model, Path(tmp), Path(tmp + ".data"), location=f"{path.name}.data")
+            os.replace(tmp + ".data", path.parent / f"{path.name}.data")
         else:
             onnx.save_model(model, tmp)
         os.replace(tmp, path)
     except OSError as e:
         _remove(tmp)
+        _remove(tmp + ".data")
         raise OutputPathError(f"writing {path} failed ({e.strerror}); check free space and "
                               "permissions") from e
     except BaseException:
         _remove(tmp)
+        _remove(tmp + ".data")
         raise
 
 
@@ -196,7 +198,7 @@ class Graph:
 
     def _compute_const(self, name: str) -> np.ndarray | None:
         if name in self.initializers:
-            return numpy_helper.to_array(self.initializers[name])
+            return read_tensor(self.initializers[name])
         idx = self.producer.get(name)
         if idx is None:
             return None

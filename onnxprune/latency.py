@@ -138,12 +138,12 @@ class LatencyCost(CostModel):
         """Time the conv alone on a grid of widths; roles[k] says whether spaces[k] is out (0) or in (1)."""
         g = a.graph
         x_shape = list(g.shapes[node.input[0]])
-        w = g.const_value(node.input[1])
+        w_shape = tuple(g.shapes[node.input[1]])
         group = next((at.i for at in node.attribute if at.name == "group"), 1)
         attrs = {at.name: helper.get_attribute_value(at) for at in node.attribute
                  if at.name in ("strides", "pads", "dilations", "kernel_shape", "auto_pad")}
         roles = tuple(0 if a.spaces[s].tensor == node.output[0] else 1 for s in spaces)
-        cout, cin = w.shape[0], x_shape[1]
+        cout, cin = w_shape[0], x_shape[1]
         per_out, per_in = cout // group, cin // group
         whole = group > 1 and 1 not in roles           # whole conv groups go: group count changes
         unit = per_out if whole else (group if group > 1 else 1)
@@ -154,7 +154,7 @@ class LatencyCost(CostModel):
             for c, i in enumerate(ins):
                 groups = o // per_out if whole else group
                 xi = groups * per_in if whole else i
-                ms[r, c] = self._time(x_shape[:1] + [xi] + x_shape[2:], [o, xi // groups] + list(w.shape[2:]),
+                ms[r, c] = self._time(x_shape[:1] + [xi] + x_shape[2:], [o, xi // groups] + list(w_shape[2:]),
                                       groups, attrs, threads)
         return _ConvTable(outs, ins, ms), roles
 

@@ -13,6 +13,7 @@ from .errors import RewriteError
 from .ir import default_opset
 from .ops.registry import lookup
 from .plan import Plan
+from .external import is_lazy, read_selected
 from .shapes import skeleton
 from .weights import WeightWriter, remove_dead, shell_copy
 
@@ -74,10 +75,19 @@ def _slice_uses(a: Analysis, rw: Rewriter, node_index: dict[str, int]) -> None:
     for sl in a.slices:
         by_use.setdefault((node_index[sl.node], sl.input_index), []).append(sl)
     for (idx, k), slices in by_use.items():
-        value = a.graph.const_value(slices[0].tensor)
-        for sl in slices:
-            value = np.take(value, sl.channels(rw._kept[sl.space]), axis=sl.axis)
-        rw.writer.set(idx, k, value)
+        picks = [(sl.axis, sl.channels(rw._kept[sl.space])) for sl in slices]
+        rw.writer.set(idx, k, _selected(a, slices[0].tensor, picks))
+
+
+def _selected(a: Analysis, name: str, picks: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """The weight with only the kept indices; weights still on disk are read slab by slab."""
+    init = a.graph.initializers.get(name)
+    if init is not None and is_lazy(init):
+        return read_selected(init, picks)
+    value = a.graph.const_value(name)
+    for axis, kept in picks:
+        value = np.take(value, kept, axis=axis)
+    return value
 
 
 def _node_hooks(rw: Rewriter) -> None:

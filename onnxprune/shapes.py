@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 import onnx
-from onnx import shape_inference
+from onnx import numpy_helper, shape_inference
 
 from .errors import ModelLoadError
+from .external import is_lazy, read_tensor
 
 DEFAULT_DYNAMIC_DIM = 224
 SKELETON_MIN_ELEMENTS = 1024
@@ -23,6 +24,8 @@ def skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
         if _elements(t) >= SKELETON_MIN_ELEMENTS:
             if t.name not in declared:
                 out.graph.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
+        elif is_lazy(t):
+            out.graph.initializer.append(numpy_helper.from_array(read_tensor(t), t.name))
         else:
             out.graph.initializer.append(t)
     if out.ir_version < 4:

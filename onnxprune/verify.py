@@ -18,6 +18,7 @@ from .analysis import Analysis
 from .errors import VerificationError
 from .plan import Plan
 from .rewrite import removed_channels, rewrite
+from .external import needs_streaming, write_with_external_data
 from .shapes import weight_bytes
 from .runtime import random_feeds, run, session, session_from_path
 from .weights import WeightWriter, shell_copy
@@ -33,34 +34,36 @@ class Drift:
     rel: float           # max |a-b| / max |a|
 
 
-def verify(original, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> Drift:
+def verify(original, pruned: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> Drift | None:
     """Full checker, an onnxruntime session, identical output shapes. Raises VerificationError.
 
-    ``original`` is a ModelProto or the path of the original file. Large models (or a path) are
-    checked from files, one onnxruntime session at a time, so weights are never held three times.
+    ``original`` is a ModelProto, or the path of a large original (over ``LARGE_BYTES``): then only
+    the pruned model runs, its output shapes are compared with the original's inferred ones, and
+    no drift is measured (that would need both models' weights in memory at once).
     """
+    large = isinstance(original, (str, Path))
+    inputs = onnx.load(str(original), load_external_data=False) if large else original
+    feeds = random_feeds(inputs, shapes, seed)
     with tempfile.TemporaryDirectory(prefix="onnxprune-verify-") as tmp:
         pruned_src = _to_checkable(pruned, Path(tmp))
         _check(pruned_src)
-        inputs = onnx.load(str(original), load_external_data=False) if isinstance(original, (str, Path)) else original
-        feeds = random_feeds(inputs, shapes, seed)
-        before = _outputs(original, feeds)
         after = _outputs(pruned_src, feeds)
-    for a, b, out in zip(before, after, inputs.graph.output):
-        if a.shape != b.shape:
-            raise VerificationError(f"output {out.name!r} changed shape {a.shape} -> {b.shape}; please "
-                                    "report this with the model")
-    return _drift(before, after)
+    want = [tuple(shapes[o.name]) for o in inputs.graph.output] if large else None
+    before = None if large else _outputs(original, feeds)
+    for k, (b, out) in enumerate(zip(after, inputs.graph.output)):
+        expected = want[k] if large else before[k].shape
+        if tuple(expected) != b.shape:
+            raise VerificationError(f"output {out.name!r} changed shape {tuple(expected)} -> {b.shape}; "
+                                    "please report this with the model")
+    return None if large else _drift(before, after)
 
 
 def _to_checkable(model: onnx.ModelProto, tmp: Path):
-    """The model itself, or for large models a path to it saved with external data."""
-    if weight_bytes(model) < LARGE_BYTES:
+    """The model itself, or for large models (and weights still on disk) a saved copy's path."""
+    if weight_bytes(model) < LARGE_BYTES and not needs_streaming(model):
         return model
     path = tmp / "pruned.onnx"
-    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="pruned.onnx.data")
-    onnx.load_external_data_for_model(model, str(tmp))     # saving moved the data out of the proto
+    write_with_external_data(model, path, tmp / "pruned.onnx.data", "pruned.onnx.data")
     return path
 
 

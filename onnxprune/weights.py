@@ -14,6 +14,7 @@ import onnx
 from onnx import numpy_helper
 
 from .constfold import FOLDABLE
+from .external import SPILL_BYTES, is_lazy, spill
 from .ir import Graph
 
 CONSTANT_OPS = FOLDABLE | {"Constant", "ConstantOfShape"}
@@ -72,6 +73,7 @@ class WeightWriter:
         self.graph, self.model = graph, model
         self.uses: dict[tuple[int, int], np.ndarray] = {}
         self._replaced: dict[str, np.ndarray] = {}
+        self._lazy_source = any(is_lazy(t) for t in graph.model.graph.initializer)
         self._names = {t.name for t in model.graph.initializer} | {o for n in model.graph.node for o in n.output}
         self._names |= {i.name for i in model.graph.input}
 
@@ -104,8 +106,14 @@ class WeightWriter:
             if new is None:
                 self.model.graph.initializer.add().CopyFrom(t)
             else:
-                self.model.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(new), t.name))
+                self.model.graph.initializer.append(self._tensor(t.name, new))
         self.model.graph.initializer.extend(added)
+
+    def _tensor(self, name: str, value: np.ndarray) -> onnx.TensorProto:
+        """In the proto, or spilled to a temp file when the source model's weights live on disk."""
+        if value.nbytes >= SPILL_BYTES and self._lazy_source:
+            return spill(name, value)
+        return numpy_helper.from_array(np.ascontiguousarray(value), name)
 
     def new_name(self, base: str) -> str:
         name, k = base, 0
@@ -117,7 +125,7 @@ class WeightWriter:
 
     def add_initializer(self, base: str, value: np.ndarray) -> str:
         name = self.new_name(base)
-        self.model.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        self.model.graph.initializer.append(self._tensor(name, value))
         if self.model.ir_version < 4:
             self.model.graph.input.append(onnx.helper.make_tensor_value_info(
                 name, onnx.helper.np_dtype_to_tensor_dtype(value.dtype), value.shape))

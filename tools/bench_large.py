@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,20 +19,22 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import helper
 
 FEATURES = 64 * 32 * 32
 
 
 def build(path: Path, gigabytes: float, seed: int = 0) -> int:
-    """Write the model with its weights in ``path.name + '.data'``; returns the data size in bytes."""
+    """Write the model with its weights in ``path.name + '.data'`` (streamed, so models over 2 GB
+    need no 2 GB proto); returns the data size in bytes."""
     rng = np.random.default_rng(seed)
     hidden = max(16, int(gigabytes * 2**30 / (FEATURES * 4)) // 16 * 16)
-
-    def w(name, *shape):
-        return numpy_helper.from_array((rng.standard_normal(shape, dtype=np.float32)
-                                        * np.float32(shape[1] if len(shape) > 1 else 1) ** -0.5), name)
-    inits = [w("c1", 64, 3, 3, 3), w("c2", 64, 64, 3, 3), w("g1", FEATURES, hidden), w("g2", hidden, 10)]
+    location = path.name + ".data"
+    inits = []
+    with open(path.parent / location, "wb") as data:
+        for name, shape in (("c1", (64, 3, 3, 3)), ("c2", (64, 64, 3, 3)), ("g1", (FEATURES, hidden)),
+                            ("g2", (hidden, 10))):
+            inits.append(_write_weight(data, rng, name, shape, location))
     nodes = [helper.make_node("Conv", ["x", "c1"], ["a"], pads=[1] * 4, name="conv1"),
              helper.make_node("Relu", ["a"], ["b"], name="relu1"),
              helper.make_node("Conv", ["b", "c2"], ["c"], pads=[1] * 4, name="conv2"),
@@ -46,22 +47,50 @@ def build(path: Path, gigabytes: float, seed: int = 0) -> int:
                               [helper.make_tensor_value_info("y", 1, [1, 10])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=path.name + ".data")
-    return (path.parent / (path.name + ".data")).stat().st_size
+    onnx.save_model(model, str(path))
+    return (path.parent / location).stat().st_size
+
+
+def _write_weight(data, rng, name: str, shape: tuple, location: str) -> onnx.TensorProto:
+    """Seeded fan-in-scaled normal values written in row blocks; an external-data TensorProto."""
+    offset = data.tell()
+    scale = np.float32(np.prod(shape[1:]) ** -0.5)
+    rows = max(1, (64 << 20) // (4 * int(np.prod(shape[1:]))))
+    for start in range(0, shape[0], rows):
+        block = (min(rows, shape[0] - start),) + shape[1:]
+        (rng.standard_normal(block, dtype=np.float32) * scale).tofile(data)
+    t = onnx.TensorProto()
+    t.name, t.data_type = name, onnx.TensorProto.FLOAT
+    t.dims.extend(shape)
+    for key, value in (("location", location), ("offset", offset), ("length", data.tell() - offset)):
+        t.external_data.add(key=key, value=str(value))
+    t.data_location = onnx.TensorProto.EXTERNAL
+    return t
 
 
 def run(path: Path, out: Path, extra: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS bytes, exit code) of one CLI run in a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "onnxprune.cli", str(path), str(out), "--target-flops", "0.5",
-                           *extra], capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode:
+    """(wall seconds, peak RSS bytes, exit code) of one CLI run in a child process.
+
+    The child is started by a small runner process that reports its own child's ru_maxrss, so the
+    peak is the CLI's alone (a child forked from this process would inherit its RSS until exec)."""
+    runner = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+              "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+              "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode); "
+              "print(p.stderr.strip(), file=sys.stderr)")
+    cmd = [sys.executable, "-c", runner, sys.executable, "-m", "onnxprune.cli", str(path), str(out),
+           "--target-flops", "0.5", *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.stderr.strip():
         print(proc.stderr.strip(), file=sys.stderr)
-    return wall, max(peak, before) * 1024, proc.returncode
+    wall, peak_kb, code = proc.stdout.split()
+    return float(wall), int(peak_kb) * 1024, int(code)
+
+
+def _build_in_child(path: Path, gb: float) -> int:
+    """Build in a separate process so this one stays small (its children fork from it)."""
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_large; " \
+           f"print(bench_large.build(__import__('pathlib').Path({str(path)!r}), {gb}))"
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 def main() -> int:
@@ -74,7 +103,7 @@ def main() -> int:
     for gb in args.gb or [1.0]:
         with tempfile.TemporaryDirectory(prefix="onnxprune-large-") as tmp:
             src, out = Path(tmp) / "large.onnx", Path(tmp) / "pruned.onnx"
-            size = build(src, gb)
+            size = _build_in_child(src, gb)
             wall, peak, code = run(src, out, ["--no-verify"] if args.no_verify else [])
             out_size = sum(p.stat().st_size for p in Path(tmp).glob("pruned.onnx*"))
             rows.append((size, out_size, wall, peak, code))

@@ -570,12 +570,12 @@ def method() -> str:
     cfg = onnxprune.PruneConfig()
     shape = {name: "x".join(map(str, dims)) for name, dims in REAL_SHAPES.items()}
     return f"""- each case: `onnxprune.prune(path, config=PruneConfig(target_flops=T), input_shapes=...)`, other
-  options default (round_to={cfg.round_to}, min_keep={cfg.min_keep}, criterion={cfg.criterion}); then the full
-  checker + an onnxruntime session (valid), output shapes against the original, and the zero-then-prune
-  oracle (`onnxprune.verify.oracle_error`): max abs error and, in brackets, that error over max |output| of
-  the zeroed original. Ok at ≤ {ORACLE_TOL:g} absolute or ≤ {ORACLE_REL_TOL:g} relative; the second is for
-  models whose outputs reach the hundreds, where float32 rounding alone gives ~1e-6 relative (onnxruntime's
-  own optimised vs unoptimised runs of the *same* model differ more than the oracle there).
+  options default (round_to={cfg.round_to}, min_keep={cfg.min_keep}, criterion={cfg.criterion}); then the
+  full checker + an onnxruntime session (valid), output shapes against the original, and the
+  zero-then-prune oracle (`onnxprune.verify.oracle_error`): max abs error and, in brackets, that error over
+  max |output| of the zeroed original. Ok at ≤ {ORACLE_TOL:g} absolute or ≤ {ORACLE_REL_TOL:g} relative; the
+  second is for models whose outputs reach the hundreds, where float32 rounding alone gives ~1e-6 relative
+  (onnxruntime's own optimised vs unoptimised runs of the *same* model differ more than the oracle there).
 - logits: the same oracle on the input of each Softmax/Sigmoid that makes a graph output, exposed as an extra
   output of both models. On random feeds the PP-OCR det sigmoid map stays below 1e-3 and the `light_*`
   softmax is uniform or one-hot, so the output oracle alone would pass almost anything there.
@@ -586,8 +586,7 @@ def method() -> str:
 - `src`: `real` (`tools/fetch_models.py`), `rand` (a `light_*` model with its constant 0.02 weight fills
   replaced by random values: He-normal conv/Gemm weights, BN scale and variance U(0.5, 1.5), the rest
   N(0, 0.1); unnormalised, so activations grow to ~1e6 in the deep ones), `legacy` (TorchScript exporter,
-  opset {LEGACY_OPSET}), `dynamo`
-  (torch.export exporter, its default opset).
+  opset {LEGACY_OPSET}), `dynamo` (torch.export exporter, its default opset).
 - pin causes: the report's `pin_reasons` merged per node (a Softmax's input and output are one cause),
   then summed over nodes with the same reason; channels are counted in every tensor they pin."""
 

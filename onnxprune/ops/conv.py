@@ -47,7 +47,7 @@ def _rewrite_groups(node, rw) -> None:
 
 @register("Conv", rewrite=_rewrite_groups)
 def conv(node, ctx):
-    x, w = ctx.input_space(0), ctx.const(1)
+    x, w = ctx.input_space(0), ctx.weight_shape(1)
     y = ctx.define(0, 1)
     out_shape = ctx.shape(node.output[0])
     if w is None or y is None or out_shape is None or not all(isinstance(d, int) for d in out_shape):
@@ -55,7 +55,7 @@ def conv(node, ctx):
         ctx.pin(y, "weights are not constant or the output shape is unknown")
         return
     groups = int(ctx.attr("group", 1))
-    kernel = int(np.prod(w.shape[2:]))
+    kernel = int(np.prod(w[2:]))
     base = out_shape[0] * _spatial(out_shape) * kernel
     if x is not None and x.axis != 1:
         ctx.pin(x, f"the conv reads axis 1 but the channel axis here is {x.axis}")
@@ -68,24 +68,24 @@ def conv(node, ctx):
             ctx.slice(1, 1, x, "consumes")
             ctx.cost(base, y, x)
         else:
-            ctx.cost(base * w.shape[1], y)
+            ctx.cost(base * w[1], y)
         return
     if x is None:
         ctx.pin(y, "grouped conv whose input channels are not tracked")
         return
-    if groups < w.shape[1]:
+    if groups < w[1]:
         _within_groups(ctx, x, y, groups)
-        ctx.slice(1, 1, x, "consumes", period=w.shape[1])
+        ctx.slice(1, 1, x, "consumes", period=w[1])
         ctx.cost(base / groups, y, x)
         return
     _couple_groups(ctx, x, y, groups)
     ctx.note("per_group_out", y.size // groups)
-    ctx.cost(base * w.shape[1], y)
+    ctx.cost(base * w[1], y)
 
 
 @register("ConvTranspose", rewrite=_rewrite_groups)
 def conv_transpose(node, ctx):
-    x, w = ctx.input_space(0), ctx.const(1)
+    x, w = ctx.input_space(0), ctx.weight_shape(1)
     y = ctx.define(0, 1)
     in_shape = ctx.shape(node.input[0])
     if w is None or x is None or y is None or in_shape is None or x.axis != 1 or \
@@ -94,7 +94,7 @@ def conv_transpose(node, ctx):
         ctx.pin(y, "weights are not constant or shapes are unknown")
         return
     groups = int(ctx.attr("group", 1))
-    base = in_shape[0] * _spatial(in_shape) * int(np.prod(w.shape[2:]))
+    base = in_shape[0] * _spatial(in_shape) * int(np.prod(w[2:]))
     if len(node.input) > 2 and node.input[2]:
         ctx.slice(2, 0, y, "per_channel", "bias")
     if groups == 1:
@@ -105,4 +105,4 @@ def conv_transpose(node, ctx):
     _couple_groups(ctx, x, y, groups)
     ctx.slice(1, 0, x, "produces")
     ctx.note("per_group_out", y.size // groups)
-    ctx.cost(base * w.shape[1], x)
+    ctx.cost(base * w[1], x)

@@ -20,7 +20,7 @@ def _rows(shape) -> int | None:
 
 @register("Gemm")
 def gemm(node, ctx):
-    a, b = ctx.input_space(0), ctx.const(1)
+    a, b = ctx.input_space(0), ctx.weight_shape(1)
     a_shape = ctx.shape(node.input[0])
     trans_a, trans_b = ctx.attr("transA", 0), ctx.attr("transB", 0)
     y = ctx.define(0, 1)
@@ -39,7 +39,7 @@ def gemm(node, ctx):
         ctx.slice(1, k_axis, a, "consumes")
         ctx.cost(a_shape[0], a, y)
     else:
-        ctx.cost(a_shape[0] * b.shape[k_axis], y)
+        ctx.cost(a_shape[0] * b[k_axis], y)
 
 
 def _full_cost(ctx, node, a_shape, trans_a) -> float:
@@ -51,10 +51,10 @@ def _full_cost(ctx, node, a_shape, trans_a) -> float:
 
 @register("MatMul")
 def matmul(node, ctx):
-    a, b = ctx.input_space(0), ctx.const(1)
+    a, b = ctx.input_space(0), ctx.weight_shape(1)
     a_shape = ctx.shape(node.input[0])
     rows = _rows(a_shape)
-    if b is None or b.ndim != 2 or rows is None:
+    if b is None or len(b) != 2 or rows is None:
         _pin_matmul(node, ctx, a_shape)
         return
     y = ctx.define(0, len(a_shape) - 1)
@@ -67,7 +67,7 @@ def matmul(node, ctx):
         ctx.cost(rows, a, y)
     else:
         ctx.pin(a, "MatMul contracts an axis that is not the tracked channel axis")
-        ctx.cost(rows * b.shape[0], y)
+        ctx.cost(rows * b[0], y)
 
 
 def _pin_matmul(node, ctx, a_shape) -> None:
