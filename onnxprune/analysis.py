@@ -121,6 +121,7 @@ class Context:
         self.graph = builder.graph
         self.opset = opset
         self.mentioned: set[int] = set()
+        self.first_pin: str | None = None
 
     # -- reading the node ------------------------------------------------------------------
     def attr(self, name: str, default=None):
@@ -210,6 +211,7 @@ class Context:
         self.mentioned.add(space.id)
 
     def pin(self, space: Space | None, reason: str) -> None:
+        self.first_pin = self.first_pin or reason
         if space is not None:
             self._b.pins.append(Pin(space.id, f"{self.where}: {reason}"))
             self.mentioned.add(space.id)
@@ -295,7 +297,7 @@ def _analyze_node(b: _Builder, node: onnx.NodeProto, opset: int, excluded: bool)
         s = b.space_of(name)
         if s is not None and s.id not in ctx.mentioned:
             ctx.pin(s, f"the handler does not declare input {name!r}")
-    _define_rest(b, ctx, "the handler does not define this output")
+    _define_rest(b, ctx, ctx.first_pin or "the handler does not define this output")
     for out in node.output:
         s = b.space_of(out)
         if s is not None and not b.sourced[s.id].all():

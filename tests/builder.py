@@ -70,15 +70,16 @@ class GraphBuilder:
     def gap(self, x: str) -> str:
         return self.op("GlobalAveragePool", [x])
 
-    def model(self, outputs: list[str]) -> onnx.ModelProto:
-        outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    def model(self, outputs: list[str], shapes: dict[str, list] | None = None) -> onnx.ModelProto:
+        """The checked model; ``shapes`` gives output shapes that inference cannot work out."""
+        outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, (shapes or {}).get(o)) for o in outputs]
         graph = helper.make_graph(self.nodes, "test", self.inputs, outs, self.inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
         model.ir_version = max(self.ir_version, 4)
-        model = onnx.shape_inference.infer_shapes(model)
+        model = onnx.shape_inference.infer_shapes(model, data_prop=True)
         inferred = {vi.name: vi for vi in model.graph.value_info}
         for out in model.graph.output:
-            if out.name in inferred:
+            if out.name in inferred and not out.type.tensor_type.HasField("shape"):
                 out.type.CopyFrom(inferred[out.name].type)
         del model.graph.value_info[:]
         model.ir_version = self.ir_version

@@ -350,8 +350,30 @@ def attention_mlp():
     return b.model([b.op("MatMul", [hid, b.init(b.rand(64, 32, scale=0.2))])])
 
 
+def computed_reshape_head():
+    """paddle2onnx cls head: x -cbr[32]- GAP -Reshape(Concat(Cast(Slice(Shape(gap), 0:1)), Cast(Const[32])))
+    - MatMul[32x3]. The 32 sits behind a Cast inside a computed shape; the rewriter replaces it."""
+    b = GraphBuilder(opset=13)
+    g = b.gap(b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32))
+    batch = b.op("Slice", [b.op("Shape", [g])] + [b.init(np.array([v], np.int64)) for v in (0, 1, 0)])
+    chans = b.op("Cast", [b.const_node(np.array([32], np.int32))], to=7)
+    shape = b.op("Concat", [b.op("Cast", [batch], to=7), chans], axis=0)
+    y = b.op("MatMul", [b.op("Reshape", [g, shape]), b.init(b.rand(32, 3, scale=0.2))])
+    return b.model([y], shapes={y: [1, 3]})
+
+
+def gather_head():
+    """dynamo head: x -cbr[32]- ReduceMean(2,3) keepdims [1,32,1,1] -Gather(axis 3, index 0)- [1,32,1]
+    -Gather(axis 2, index 0)- [1,32] -Gemm[32x4]; Gathers on other axes pass the channels through."""
+    b = GraphBuilder(opset=13)
+    m = b.op("ReduceMean", [b.cbr(b.input("x", [1, 3, 8, 8]), 3, 32)], axes=[2, 3], keepdims=1)
+    zero = b.init(np.array(0, np.int64))
+    g = b.op("Gather", [b.op("Gather", [m, zero], axis=3), zero], axis=2)
+    return b.model([b.op("Gemm", [g, b.init(b.rand(32, 4, scale=0.2)), b.init(b.rand(4))])])
+
+
 CASES = {fn.__name__: fn for fn in (
-    constant_of_shape_weights, sum_residual_se_opset9, attention_mlp,
+    gather_head, computed_reshape_head, constant_of_shape_weights, sum_residual_se_opset9, attention_mlp,
     pad_channel_residual, nhwc_input, convnext_block, chunk_runtime_slices, if_branch,
     alexnet_grouped, channel_shuffle,
     vgg_flatten_gemm, resnet_basic, resnet_bottleneck, mobilenetv2_block, se_block, densenet_chain,

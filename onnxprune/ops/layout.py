@@ -206,3 +206,19 @@ def transpose(node, ctx):
     y = ctx.define(0, list(perm).index(x.axis))
     if y is not None:
         ctx.identity(y, x)
+
+
+@register("Gather")
+def gather(node, ctx):
+    """Constant indices along an axis other than the channels: channels pass through (the axis
+    moves when the indices drop or add dimensions). Picking channels pins them."""
+    x, shape, idx = ctx.input_space(0), ctx.shape(node.input[0]), ctx.const(1)
+    if x is None or shape is None:
+        return
+    axis = int(ctx.attr("axis", 0)) % len(shape)
+    if idx is None or axis == x.axis:
+        ctx.pin(x, "Gather picks channels (or its indices are not constant)")
+        return
+    y = ctx.define(0, x.axis if x.axis < axis else x.axis - 1 + np.asarray(idx).ndim)
+    if y is not None:
+        ctx.identity(y, x)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import register
-from .shape_expr import channel_dims, evaluate
+from .shape_expr import channel_dims, evaluate, replace_literal
 
 POOLS = ("MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")
 REDUCES = ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceL1", "ReduceL2", "ReduceProd",
@@ -63,7 +63,7 @@ def reduce(node, ctx):
 
 def _sizes_follow(node, ctx, x) -> bool:
     """True when the output channel count given by ``sizes`` follows the input's pruned count."""
-    expr = evaluate(ctx.graph, node.input[3])
+    expr = evaluate(ctx.graph, node.input[3], reader=(node.name, 3))
     if expr is None or len(expr) <= x.axis:
         ctx.pin(x, "Resize sizes are not understood")
         return False
@@ -72,7 +72,7 @@ def _sizes_follow(node, ctx, x) -> bool:
         if pos != x.axis:
             ctx.pin(space, "its channel count is used as a spatial size")
     if expr[x.axis][0] == "lit":
-        ctx.note("sizes_literal", True)
+        ctx.note("sizes_literal", expr[x.axis][2])
         return True
     space = hits.get(x.axis)
     if space is None or space.size != x.size:
@@ -84,10 +84,9 @@ def _sizes_follow(node, ctx, x) -> bool:
 
 
 def _rewrite_resize(node, rw):
-    if rw.notes(node).get("sizes_literal"):
-        sizes = rw.const(node.input[3]).copy()
-        sizes[rw.space_axis(node.input[0])] = len(rw.kept(node.input[0]))
-        rw.replace_input(node, 3, sizes)
+    source = rw.notes(node).get("sizes_literal")
+    if source is not None:
+        replace_literal(rw, source, len(rw.kept(node.input[0])))
 
 
 def _scales_ok(ctx, index: int, axis: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import register
-from .shape_expr import channel_dims, evaluate
+from .shape_expr import channel_dims, evaluate, replace_literal
 
 
 def _axes(ctx, rank: int):
@@ -124,7 +124,7 @@ def reshape(node, ctx):
         ctx.pin(x, "Reshape with unknown shapes")
         return
     mapped = _map_channels(ctx, x, in_shape, out_shape)
-    expr = evaluate(ctx.graph, node.input[1])
+    expr = evaluate(ctx.graph, node.input[1], reader=(node.name, 1))
     if mapped is None or expr is None or len(expr) != len(out_shape):
         ctx.pin(x, "Reshape moves channels in a way that is not provable")
         return
@@ -138,7 +138,7 @@ def reshape(node, ctx):
         ctx.pin(x, reason)
         return
     if expr[b][0] == "lit" and expr[b][1] > 0:
-        ctx.note("reshape", b)
+        ctx.note("reshape", expr[b][2])
     y = ctx.define(0, b)
     if y is not None:
         _couple_mapped(ctx, x, y, merge, split, inner)
@@ -147,20 +147,15 @@ def reshape(node, ctx):
 def _target_problem(ctx, node, el, x, b: int, same: bool, size: int) -> str | None:
     """Why the shape element giving the output channel count would not follow pruning, or None."""
     if el[0] == "lit" and el[1] > 0:
-        if el[1] != size or ctx.graph.const_value(node.input[1]) is None:
-            return "the Reshape shape holding the channel count is computed, not constant"
-        return None
+        return None if el[1] == size else "the Reshape shape disagrees with the inferred shape"
     if el[0] == "lit" and el[1] == -1:
         return None
-    if same and b == x.axis and (el == ("lit", 0) or el == ("dim", x.tensor, x.axis)):
+    if same and b == x.axis and (el[:2] == ("lit", 0) or el == ("dim", x.tensor, x.axis)):
         return None
     return "the Reshape shape gives the channel count in a way that does not follow pruning"
 
 
 def _rewrite_reshape(node, rw) -> None:
-    b = rw.notes(node).get("reshape")
-    if b is None:
-        return
-    shape = rw.const(node.input[1]).copy()
-    shape[b] = len(rw.kept(node.output[0]))
-    rw.replace_input(node, 1, shape)
+    source = rw.notes(node).get("reshape")
+    if source is not None:
+        replace_literal(rw, source, len(rw.kept(node.output[0])))

@@ -1,7 +1,9 @@
 """Evaluate small integer shape expressions (Shape -> Gather/Slice/Concat/Unsqueeze -> Reshape).
 
-Each element of the result is ``("lit", value)`` or ``("dim", tensor, axis)`` (the run-time size of
-``tensor`` along ``axis``). ``None`` means the expression is not understood: callers then pin.
+Each element of the result is ``("lit", value, source)`` or ``("dim", tensor, axis)`` (the run-time
+size of ``tensor`` along ``axis``). ``source`` is ``(node name, input index, flat index)``: where the
+literal is read from a constant, so a rewrite can change it (:func:`replace_literal`). ``None`` means
+the expression is not understood: callers then pin.
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from ..ir import Graph
 PASS_OPS = {"Unsqueeze", "Squeeze", "Cast", "Identity"}
 
 
-def evaluate(graph: Graph, name: str, depth: int = 0) -> list[tuple] | None:
+def evaluate(graph: Graph, name: str, depth: int = 0, reader: tuple[str, int] = ("", 0)) -> list[tuple] | None:
+    """Elements of integer tensor ``name``, read by input ``reader[1]`` of node ``reader[0]``."""
     if not name or depth > 32:
         return None
     value = graph.const_value(name)
     if value is not None:
-        return [("lit", int(v)) for v in np.asarray(value).reshape(-1)]
+        return [("lit", int(v), (*reader, k)) for k, v in enumerate(np.asarray(value).reshape(-1))]
     idx = graph.producer.get(name)
     if idx is None:
         return None
@@ -46,7 +49,7 @@ def _shape(graph: Graph, node, depth: int):
 
 
 def _gather(graph: Graph, node, depth: int):
-    data = evaluate(graph, node.input[0], depth)
+    data = evaluate(graph, node.input[0], depth, (node.name, 0))
     idx = graph.const_value(node.input[1])
     if data is None or idx is None or _attr(node, "axis", 0) != 0:
         return None
@@ -54,7 +57,7 @@ def _gather(graph: Graph, node, depth: int):
 
 
 def _slice(graph: Graph, node, depth: int):
-    data = evaluate(graph, node.input[0], depth)
+    data = evaluate(graph, node.input[0], depth, (node.name, 0))
     if data is None or len(node.input) < 3:
         return None
     starts, ends, axes, steps = (_input_const(graph, node, i) for i in (1, 2, 3, 4))
@@ -71,8 +74,8 @@ def _input_const(graph: Graph, node, i: int):
 
 def _concat(graph: Graph, node, depth: int):
     out = []
-    for name in node.input:
-        part = evaluate(graph, name, depth)
+    for i, name in enumerate(node.input):
+        part = evaluate(graph, name, depth, (node.name, i))
         if part is None:
             return None
         out += part
@@ -80,11 +83,22 @@ def _concat(graph: Graph, node, depth: int):
 
 
 def _passthrough(graph: Graph, node, depth: int):
-    return evaluate(graph, node.input[0], depth)
+    return evaluate(graph, node.input[0], depth, (node.name, 0))
 
 
 _EVAL = {"Shape": _shape, "Gather": _gather, "Slice": _slice, "Concat": _concat,
          **{op: _passthrough for op in PASS_OPS}}
+
+
+def replace_literal(rw, source: tuple[str, int, int], value: int) -> None:
+    """Rewrite one literal of a shape expression: the reading node gets its own copy of the
+    constant with element ``source[2]`` set to ``value``."""
+    node_name, index, k = source
+    node = next(n for n in rw.model.graph.node if n.name == node_name)
+    current = rw.const(node.input[index])
+    new = np.array(current, copy=True).reshape(-1)
+    new[k] = value
+    rw.replace_input(node, index, new.reshape(np.shape(current)).astype(current.dtype))
 
 
 def channel_dims(graph: Graph, expr: list[tuple], space_of) -> list[tuple[int, object]]:
