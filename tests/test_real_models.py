@@ -86,3 +86,18 @@ def test_light_models_with_random_weights_pass_oracle(paths, name):
     assert plan.removed.size > 0
     err = oracle_error(a, plan)
     assert err <= 1e-4, f"oracle error {err:g}"
+
+
+@pytest.mark.parametrize("name", ["ppocrv4_det", "ppocrv4_rec", "ppocr_cls"])
+def test_torch_bridge_matches_onnxruntime_on_ppocr(paths, name):
+    torch = pytest.importorskip("torch", reason="the torch bridge needs `pip install onnxprune[torch]`")
+    from onnxprune.runtime import random_feeds, run
+    from onnxprune.torch_bridge import OnnxModule
+    graph = onnxprune.load(paths[name], input_shapes=SHAPES.get(name))
+    module = OnnxModule(graph)
+    feeds = random_feeds(graph.model, graph.shapes)
+    want = run(graph.model, feeds, optimize=False)
+    with torch.no_grad():
+        got = module(*[torch.from_numpy(feeds[n]) for n in module.input_names])
+    err = max(float(np.max(np.abs(w - g.numpy()))) for w, g in zip(want, got))
+    assert err <= 1e-4, f"bridge vs onnxruntime: {err:g}"

@@ -54,3 +54,25 @@ def lookup(op_type: str, domain: str, opset: int) -> Handler | None:
 
 def known_ops() -> list[str]:
     return sorted(_REGISTRY)
+
+
+# -- execution kernels ----------------------------------------------------------------------------
+# The torch bridge (onnxprune.torch_bridge, optional) registers one kernel per op type here, next
+# to the analysis handlers, so one table says what onnxprune knows about an op. This module never
+# imports torch: kernels are plain callables registered by the bridge when it is imported.
+_KERNELS: dict[str, Callable] = {}
+
+
+def register_kernel(*op_types: str):
+    """Decorator: ``kernel(node, attrs, inputs) -> list of outputs`` executes ``op_types``."""
+    def deco(fn: Callable) -> Callable:
+        for op in op_types:
+            if op in _KERNELS:
+                raise ValueError(f"duplicate kernel for {op}")
+            _KERNELS[op] = fn
+        return fn
+    return deco
+
+
+def kernel(op_type: str, domain: str = "") -> Callable | None:
+    return _KERNELS.get(op_type) if domain in ("", "ai.onnx") else None
