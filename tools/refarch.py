@@ -27,16 +27,20 @@ __all__ = [
     "TINY_ARCHS",
     "c2f_net",
     "convnext_like",
+    "convnext_like_tiny",
     "densenet_like",
     "densenet_tiny",
     "efficientnet_b0_like",
+    "efficientnet_b0_like_tiny",
     "fpn_net",
     "gap_gemm_head_net",
     "mobilenetv2",
     "mobilenetv2_tiny",
     "mobilenetv3_small",
+    "mobilenetv3_small_tiny",
     "randomize_bn",
     "regnet_like",
+    "regnet_like_tiny",
     "resnet50",
     "resnet56_cifar",
     "resnet_basic",
@@ -45,11 +49,13 @@ __all__ = [
     "unet_tiny",
     "vgg",
     "yolov8_like",
+    "yolov8_like_tiny",
 ]
 
 
 # --------------------------------------------------------------------------------------------- helpers
-def randomize_bn(model: nn.Module, seed: int = 0, *, sample: torch.Tensor | None = None) -> nn.Module:
+def randomize_bn(model: nn.Module, seed: int = 0, *, sample: torch.Tensor | None = None,
+                 sequential: bool = False) -> nn.Module:
     """Give every BatchNorm layer of ``model`` random statistics and affine parameters, in place.
 
     weight ~ U(0.2, 1.2) (some channels clearly weaker, so BN-scale importance has something to rank),
@@ -57,11 +63,21 @@ def randomize_bn(model: nn.Module, seed: int = 0, *, sample: torch.Tensor | None
     ``sample`` batch, the running statistics are first measured on it (so activations keep a healthy scale
     through deep stacks and the output really depends on every channel) and then perturbed:
     mean += N(0, 0.1) * std, var *= U(0.5, 1.5). Returns ``model``.
+
+    By default all BatchNorms are measured in one pass with batch statistics, so each sees unperturbed
+    inputs and the perturbations compound with depth. ``sequential=True`` (needs ``sample``) measures each
+    BatchNorm on its input in eval mode, after every earlier one was measured and perturbed: the scale
+    stays near 1 however deep the network (a detector neck of 40+ conv layers needs this).
     """
     gen = torch.Generator().manual_seed(seed)
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     for bn in bns:
         _randomize_affine(bn, gen)
+    if sequential:
+        if sample is None:
+            raise ValueError("randomize_bn(sequential=True) needs a sample batch")
+        _measure_perturb_sequentially(model, bns, sample, gen)
+        return model
     if sample is not None:
         _measure_stats(model, bns, sample)
     for bn in bns:
@@ -90,6 +106,30 @@ def _measure_stats(model: nn.Module, bns: list[nn.Module], sample: torch.Tensor)
         bn.eval()
 
 
+def _measure_perturb_sequentially(model: nn.Module, bns: list[nn.Module], sample: torch.Tensor,
+                                  gen: torch.Generator) -> None:
+    """One eval-mode pass; a pre-hook sets each BatchNorm's statistics from its actual input, then perturbs.
+
+    BatchNorms are reached in execution order, which is what lets each one see its perturbed predecessors.
+    """
+
+    def measure(bn: nn.modules.batchnorm._BatchNorm, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0]
+        dims = [d for d in range(x.dim()) if d != 1]
+        bn.running_mean.copy_(x.mean(dims))
+        bn.running_var.copy_(x.var(dims))
+        _perturb_stats(bn, gen, measured=True)
+
+    model.eval()
+    hooks = [bn.register_forward_pre_hook(measure) for bn in bns]
+    try:
+        with torch.no_grad():
+            model(sample)
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 def _perturb_stats(bn: nn.modules.batchnorm._BatchNorm, gen: torch.Generator, measured: bool) -> None:
     n = bn.num_features
     noise_mean = torch.randn(n, generator=gen) * 0.1
@@ -104,10 +144,13 @@ def _perturb_stats(bn: nn.modules.batchnorm._BatchNorm, gen: torch.Generator, me
         bn.num_batches_tracked.zero_()
 
 
-def _reference(input_hw: int) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+def _reference(input_hw: int, *, batch: int = 2,
+               sequential: bool = False) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorate a builder: add ``seed=0``, build under a private RNG, randomize BN, return eval mode.
 
-    BN statistics are measured on a random 2 x 3 x ``input_hw`` x ``input_hw`` batch, then perturbed.
+    BN statistics are measured on a random ``batch`` x 3 x ``input_hw`` x ``input_hw`` batch, then
+    perturbed (``sequential``: see :func:`randomize_bn`). The undecorated builder stays reachable as
+    ``builder.__wrapped__``, so a small variant can reuse a layout under its own decorator.
     """
 
     def decorate(build: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -116,8 +159,8 @@ def _reference(input_hw: int) -> Callable[[Callable[..., nn.Module]], Callable[.
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 model = build(*args, **kwargs)
-                sample = torch.randn(2, 3, input_hw, input_hw)
-            return randomize_bn(model, seed, sample=sample).eval()
+                sample = torch.randn(batch, 3, input_hw, input_hw)
+            return randomize_bn(model, seed, sample=sample, sequential=sequential).eval()
 
         return wrapper
 
@@ -361,6 +404,18 @@ class MobileNetV2(nn.Module):
         x = self.features(x)
         x = F.adaptive_avg_pool2d(x, (1, 1))
         return self.classifier(torch.flatten(x, 1))
+
+
+def _init_weights(model: nn.Module, init: str) -> None:
+    """``init="torchvision"``: :func:`_init_like_torchvision`; ``"default"``: keep torch's default init.
+
+    The small fixture variants use the default: torchvision's N(0, 0.01) Linear weights and zero biases
+    shrink the logits of a narrow network to ~1e-3, where an absolute oracle bound of 1e-4 says little.
+    """
+    if init == "torchvision":
+        _init_like_torchvision(model)
+    elif init != "default":
+        raise ValueError(f"init must be 'torchvision' or 'default', got {init!r}")
 
 
 def _init_like_torchvision(model: nn.Module) -> None:
@@ -714,24 +769,30 @@ _MBV3_SMALL = [(3, 16, 16, True, "RE", 2), (3, 72, 24, False, "RE", 2), (3, 88, 
 
 
 @_reference(224)
-def mobilenetv3_small(num_classes: int = 1000) -> nn.Module:
+def mobilenetv3_small(num_classes: int = 1000, *, stem: int = 16,
+                      setting: list[tuple[int, int, int, bool, str, int]] | None = None, head: int = 1024,
+                      init: str = "torchvision") -> nn.Module:
     """MobileNetV3-Small, torchvision's layer table (input 1x3x224x224).
 
-        x -> conv3x3/2-bn-hswish (16)
+        x -> conv3x3/2-bn-hswish (stem: 16)
           -> 11 x MBConv (k3/k5, ReLU or Hardswish; SE: GAP -> 1x1 -> ReLU -> 1x1 -> Hardsigmoid -> (*) x)
-          -> conv1x1-bn-hswish (576) -> GAP -> flatten -> Linear (1024) -> Hardswish -> Dropout -> Linear
+          -> conv1x1-bn-hswish (6 x last: 576) -> GAP -> flatten -> Linear (head: 1024) -> Hardswish
+          -> Dropout -> Linear
+    ``setting`` replaces the block table (rows ``(kernel, expanded, out, SE, "RE" | "HS", stride)``, default
+    torchvision's); ``init`` is "torchvision" or "default" (see :func:`_init_weights`).
     """
     acts = {"RE": nn.ReLU, "HS": nn.Hardswish}
-    layers: list[nn.Module] = [ConvBNAct(3, 16, 3, 2, act=nn.Hardswish)]
-    cin = 16
-    for k, hidden, cout, use_se, act, stride in _MBV3_SMALL:
+    layers: list[nn.Module] = [ConvBNAct(3, stem, 3, 2, act=nn.Hardswish)]
+    cin = stem
+    for k, hidden, cout, use_se, act, stride in setting or _MBV3_SMALL:
         se = (_make_divisible(hidden // 4), nn.ReLU, nn.Hardsigmoid) if use_se else None
         layers.append(MBConv(cin, hidden, cout, k, stride, acts[act], se))
         cin = cout
     layers.append(ConvBNAct(cin, 6 * cin, 1, act=nn.Hardswish))
-    head = nn.Sequential(nn.Linear(6 * cin, 1024), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(1024, num_classes))
-    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), head)
-    _init_like_torchvision(model)
+    classifier = nn.Sequential(nn.Linear(6 * cin, head), nn.Hardswish(), nn.Dropout(0.2),
+                               nn.Linear(head, num_classes))
+    model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), classifier)
+    _init_weights(model, init)
     return model
 
 
@@ -741,25 +802,29 @@ _EFFNET_B0_LIKE = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 
 
 
 @_reference(224)
-def efficientnet_b0_like(num_classes: int = 1000) -> nn.Module:
+def efficientnet_b0_like(num_classes: int = 1000, *, stem: int = 32,
+                         setting: list[tuple[int, int, int, int, int]] | None = None, last_channel: int = 1280,
+                         init: str = "torchvision") -> nn.Module:
     """EfficientNet-B0 widths and kernels at reduced depth (12 MBConv blocks), input 1x3x224x224.
 
-        x -> conv3x3/2-bn-silu (32)
+        x -> conv3x3/2-bn-silu (stem: 32)
           -> MBConv blocks: [1x1 expand (6x) -> dw k3/k5 -> SE (GAP -> 1x1 (cin/4) -> SiLU -> 1x1 -> Sigmoid
              -> (*) x) -> 1x1 project] + x when shapes allow
-          -> conv1x1-bn-silu (1280) -> GAP -> flatten -> Dropout -> Linear
+          -> conv1x1-bn-silu (last_channel: 1280) -> GAP -> flatten -> Dropout -> Linear
+    ``setting`` replaces the stage table (rows ``(expand ratio, kernel, stride, out, repeats)``);
+    ``init`` is "torchvision" or "default" (see :func:`_init_weights`).
     """
-    layers: list[nn.Module] = [ConvBNAct(3, 32, 3, 2, act=nn.SiLU)]
-    cin = 32
-    for expand, k, stride, cout, repeats in _EFFNET_B0_LIKE:
+    layers: list[nn.Module] = [ConvBNAct(3, stem, 3, 2, act=nn.SiLU)]
+    cin = stem
+    for expand, k, stride, cout, repeats in setting or _EFFNET_B0_LIKE:
         for i in range(repeats):
             se = (max(1, cin // 4), nn.SiLU, nn.Sigmoid)
             layers.append(MBConv(cin, cin * expand, cout, k, stride if i == 0 else 1, nn.SiLU, se))
             cin = cout
-    layers.append(ConvBNAct(cin, 1280, 1, act=nn.SiLU))
-    head = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+    layers.append(ConvBNAct(cin, last_channel, 1, act=nn.SiLU))
+    head = nn.Sequential(nn.Dropout(0.2), nn.Linear(last_channel, num_classes))
     model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(), head)
-    _init_like_torchvision(model)
+    _init_weights(model, init)
     return model
 
 
@@ -846,23 +911,25 @@ class RegNetXBlock(nn.Module):
 
 @_reference(224)
 def regnet_like(widths: tuple[int, ...] = (24, 56, 152, 368), depths: tuple[int, ...] = (1, 1, 4, 7),
-                group_width: int = 8, num_classes: int = 1000) -> nn.Module:
+                group_width: int = 8, num_classes: int = 1000, *, stem: int = 32,
+                init: str = "torchvision") -> nn.Module:
     """RegNetX-200MF layout (widths 24/56/152/368, depths 1/1/4/7, group width 8), input 1x3x224x224.
 
-        x -> conv3x3/2-bn-relu (32)
-          -> 4 stages of RegNetX blocks, the first of each with stride 2 and a projection shortcut:
+        x -> conv3x3/2-bn-relu (stem: 32)
+          -> one stage per width of RegNetX blocks, the first of each with stride 2 and a projection shortcut:
              [1x1-bn-relu -> 3x3 grouped/s-bn-relu -> 1x1-bn] + shortcut -> relu
           -> GAP -> flatten -> Linear
+    ``init`` is "torchvision" or "default" (see :func:`_init_weights`).
     """
-    layers: list[nn.Module] = [ConvBNAct(3, 32, 3, 2)]
-    cin = 32
+    layers: list[nn.Module] = [ConvBNAct(3, stem, 3, 2)]
+    cin = stem
     for width, depth in zip(widths, depths):
         layers.append(nn.Sequential(*(RegNetXBlock(cin if i == 0 else width, width, 2 if i == 0 else 1,
                                                    group_width) for i in range(depth))))
         cin = width
     model = nn.Sequential(nn.Sequential(*layers), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                           nn.Linear(cin, num_classes))
-    _init_like_torchvision(model)
+    _init_weights(model, init)
     return model
 
 
@@ -967,6 +1034,78 @@ def yolov8_like(widths: tuple[int, ...] = (16, 32, 64, 128, 256), depths: tuple[
     return YoloV8Like(widths, depths, num_classes, reg_max)
 
 
+# ------------------------------------------------------------------------- small variants of the corpus
+# The corpus layouts at fixture size (tests/fixtures): same blocks and export idioms, widths mostly >= 16 so
+# the planner can reach 0.3 of the FLOPs, torch's default init so the logits are O(1), and BN statistics
+# measured at the fixture's own input size.
+_MBV3_SMALL_TINY = [(3, 16, 16, True, "RE", 2), (3, 48, 24, False, "RE", 2), (3, 64, 24, False, "RE", 1),
+                    (5, 64, 32, True, "HS", 2), (5, 96, 32, True, "HS", 1)]
+
+
+@_reference(32)
+def mobilenetv3_small_tiny(num_classes: int = 10) -> nn.Module:
+    """:func:`mobilenetv3_small` with 5 blocks (input 1x3x32x32).
+
+        x -> conv3x3/2-bn-hswish (16)
+          -> MBConv k3/2 ReLU, no expand (16), SE 16->8->16 (Hardsigmoid)
+          -> MBConv k3/2 ReLU 16->48->24 -> MBConv k3 ReLU 24->64->24 (+ x)
+          -> MBConv k5/2 Hardswish 24->64->32, SE -> MBConv k5 Hardswish 32->96->32, SE (+ x)
+          -> conv1x1-bn-hswish (192) -> GAP -> flatten -> Linear (32) -> Hardswish -> Dropout -> Linear
+    """
+    return mobilenetv3_small.__wrapped__(num_classes, stem=16, setting=_MBV3_SMALL_TINY, head=32, init="default")
+
+
+_EFFNET_B0_TINY = [(1, 3, 1, 16, 1), (4, 3, 2, 24, 2), (4, 5, 2, 32, 1)]
+
+
+@_reference(32)
+def efficientnet_b0_like_tiny(num_classes: int = 10) -> nn.Module:
+    """:func:`efficientnet_b0_like` with 4 MBConv blocks and expand ratio 4 (input 1x3x32x32).
+
+        x -> conv3x3/2-bn-silu (16)
+          -> MBConv k3, no expand (16), SE 16->4->16 (Sigmoid) (+ x)
+          -> MBConv k3/2 16->64->24, SE -> MBConv k3 24->96->24, SE (+ x)
+          -> MBConv k5/2 24->96->32, SE
+          -> conv1x1-bn-silu (64) -> GAP -> flatten -> Dropout -> Linear
+    """
+    return efficientnet_b0_like.__wrapped__(num_classes, stem=16, setting=_EFFNET_B0_TINY, last_channel=64,
+                                            init="default")
+
+
+@_reference(32)
+def convnext_like_tiny(num_classes: int = 10) -> nn.Module:
+    """:func:`convnext_like` with dims 32/48 and depths 2/1 (input 1x3x32x32).
+
+        x -> conv4x4/4 (32, 8x8) -> LayerNorm2d -> 2 x ConvNeXt block (MLP 128)
+          -> LayerNorm2d -> conv2x2/2 (48, 4x4) -> ConvNeXt block (MLP 192) -> GAP -> LayerNorm -> Linear
+    Only the MLP hidden spaces are prunable: every LayerNorm pins the channels it normalises.
+    """
+    return convnext_like.__wrapped__(dims=(32, 48), depths=(2, 1), num_classes=num_classes)
+
+
+@_reference(32)
+def regnet_like_tiny(num_classes: int = 10) -> nn.Module:
+    """:func:`regnet_like` with widths 16/32/48, depths 1/1/2, group width 8 (input 1x3x32x32).
+
+        x -> conv3x3/2-bn-relu (16, 16x16)
+          -> block/2 (16, 2 groups)  -> block/2 (32, 4 groups)  -> block/2 (48, 6 groups) -> block (48)
+          -> GAP -> flatten -> Linear
+    """
+    return regnet_like.__wrapped__((16, 32, 48), (1, 1, 2), 8, num_classes, stem=16, init="default")
+
+
+@_reference(64, batch=32, sequential=True)
+def yolov8_like_tiny(num_classes: int = 8) -> nn.Module:
+    """:func:`yolov8_like` with widths 16/16/16/16/32, C2f depths 1-1-1-1, reg_max 4 (input 1x3x64x64).
+
+    Three outputs of 4 * 4 + 8 = 24 channels at 8x8, 4x4 and 2x2. This is deep for its size (57 BNs, the
+    deepest level at 2x2), so BN statistics are measured layer by layer on a batch of 32
+    (``randomize_bn(sequential=True)``). Measured all at once on 2 images, outputs reach ~1e3 and float32
+    differs from float64 by ~1e-3; this way outputs stay below ~10 and that difference below ~2e-5.
+    """
+    return yolov8_like.__wrapped__((16, 16, 16, 16, 32), (1, 1, 1, 1), num_classes, reg_max=4)
+
+
 # -------------------------------------------------------------------------------------------- registry
 TINY_ARCHS: dict[str, tuple[Callable[..., nn.Module], dict, tuple[int, ...]]] = {
     "vgg": (vgg, {}, (1, 3, 32, 32)),
@@ -982,6 +1121,11 @@ TINY_ARCHS: dict[str, tuple[Callable[..., nn.Module], dict, tuple[int, ...]]] = 
     "fpn_net": (fpn_net, {}, (1, 3, 32, 32)),
     "unet_tiny": (unet_tiny, {}, (1, 3, 16, 16)),
     "gap_gemm_head_net": (gap_gemm_head_net, {}, (1, 3, 32, 32)),
+    "mobilenetv3_small_tiny": (mobilenetv3_small_tiny, {}, (1, 3, 32, 32)),
+    "efficientnet_b0_like_tiny": (efficientnet_b0_like_tiny, {}, (1, 3, 32, 32)),
+    "convnext_like_tiny": (convnext_like_tiny, {}, (1, 3, 32, 32)),
+    "regnet_like_tiny": (regnet_like_tiny, {}, (1, 3, 32, 32)),
+    "yolov8_like_tiny": (yolov8_like_tiny, {}, (1, 3, 64, 64)),
 }
 
 
