@@ -15,7 +15,7 @@ from .config import PruneConfig
 from .flops import count_params
 from .importance import component_scores
 from .ir import Graph, build_graph, check_model, load_model
-from .latency import plan_for_latency
+from .latency import LatencyCost, plan_for_latency
 from .plan import make_plan
 from .report import Report, group_rows, pin_summary, pinned_flops_share
 from .rewrite import rewrite
@@ -71,7 +71,8 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
     scores = component_scores(a, cfg.criterion, cfg.include_consumers)
     latency = None
     if cfg.target_latency is None:
-        plan = make_plan(a, scores, cfg)
+        rank = LatencyCost(a, cfg.round_to, cfg.latency_threads, progress=say) if cfg.prefer_latency else None
+        plan = make_plan(a, scores, cfg, rank=rank)
         clock.lap("plan")
         say("rewriting")
         pruned = rewrite(a, plan)

@@ -88,6 +88,8 @@ def _internal(err: Exception) -> None:
               help="Pruned FLOPs as a fraction of the original, e.g. 0.5.")
 @click.option("--target-latency", type=click.FloatRange(0, 1, min_open=True),
               help="Instead: pruned onnxruntime CPU latency as a fraction of the original (measured here).")
+@click.option("--prefer-latency", is_flag=True,
+              help="With --target-flops: remove first the channels that save the most measured latency.")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="onnxruntime threads for --target-latency measurements.")
 @click.option("--round-to", type=_RoundTo(), default=str(DEFAULT_ROUND_TO), show_default=True,
@@ -106,7 +108,7 @@ def _internal(err: Exception) -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as JSON here.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def prune_cmd(model, output, target_flops, target_latency, threads, round_to, min_keep, tolerance, criterion, include_consumers,
+def prune_cmd(model, output, target_flops, target_latency, prefer_latency, threads, round_to, min_keep, tolerance, criterion, include_consumers,
               exclude, input_shape, no_verify, report_path, seed):
     """Write a pruned copy of MODEL to OUTPUT."""
     if (target_flops is None) == (target_latency is None):
@@ -115,7 +117,7 @@ def prune_cmd(model, output, target_flops, target_latency, threads, round_to, mi
     try:
         _check_paths(model, output)
         cfg = PruneConfig(target_flops=target_flops or 1.0, target_latency=target_latency,
-                          latency_threads=threads, tolerance=tolerance, round_to=round_to,
+                          latency_threads=threads, prefer_latency=prefer_latency, tolerance=tolerance, round_to=round_to,
                           min_keep=min_keep, exclude=exclude, criterion=criterion,
                           include_consumers=include_consumers, verify=not no_verify, seed=seed)
         with console.status("pruning") as status:

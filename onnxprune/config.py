@@ -28,6 +28,8 @@ class PruneConfig:
     target_latency: when set, plan for this onnxruntime CPU latency ratio instead of a FLOPs ratio
         (per-layer latencies measured and cached per machine, the whole model measured to confirm).
     latency_threads: onnxruntime intra-op threads for latency measurements.
+    prefer_latency: with a FLOPs target, take first the channels that save the most measured latency
+        per unit of importance (per-conv latency tables as for target_latency).
     """
 
     target_flops: float = 0.5
@@ -41,6 +43,7 @@ class PruneConfig:
     seed: int = 0
     target_latency: float | None = None
     latency_threads: int = 1
+    prefer_latency: bool = False
 
     def __post_init__(self):
         if self.round_to == "auto":

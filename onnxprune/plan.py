@@ -76,8 +76,11 @@ def _states(a: Analysis, scores: np.ndarray, cfg: PruneConfig) -> list[_State]:
 class _Greedy:
     """Mutable planning state: kept counts per space, current FLOPs, chunks taken per group."""
 
-    def __init__(self, a: Analysis, scores: np.ndarray, cfg: PruneConfig, cost: CostModel | None = None):
+    def __init__(self, a: Analysis, scores: np.ndarray, cfg: PruneConfig, cost: CostModel | None = None,
+                 rank: CostModel | None = None):
         self.cost = cost or CostModel(a)
+        self.rank = rank
+        self.rank_total = rank.total(a.sizes) if rank is not None else 1.0
         self.kept = a.sizes.copy()
         self.before = self.cost.total(self.kept)
         self.current = self.before
@@ -107,16 +110,26 @@ class _Greedy:
         chunk = self.states[i].chunk()
         return None if chunk is None else float(self.scores[chunk].mean())
 
+    def priority(self, i: int) -> float | None:
+        """Order of taking: importance, or with a ranking cost (latency) importance per share of
+        that cost the chunk saves."""
+        score = self.chunk_score(i)
+        if score is None or self.rank is None:
+            return score
+        st = self.states[i]
+        saved = self.rank.delta(self.kept, self._counts(st, st.chunk(), 1)) / self.rank_total
+        return score / max(saved, 1e-9)
+
     def run(self, lo: float, hi: float) -> None:
         """Take chunks least-important first, skipping those that would undershoot ``lo``."""
-        heap = [(sc, i) for i in range(len(self.states)) if (sc := self.chunk_score(i)) is not None]
+        heap = [(sc, i) for i in range(len(self.states)) if (sc := self.priority(i)) is not None]
         heapq.heapify(heap)
         while heap and self.current > hi:
             _, i = heapq.heappop(heap)
             if self.current - self.saving(i) < lo:
                 continue
             self.take(i)
-            if (sc := self.chunk_score(i)) is not None:
+            if (sc := self.priority(i)) is not None:
                 heapq.heappush(heap, (sc, i))
 
     def _last_score(self, j: int) -> float:
@@ -179,17 +192,18 @@ class _Greedy:
 
 
 def make_plan(a: Analysis, scores: np.ndarray, cfg: PruneConfig, *, cost: CostModel | None = None,
-              target: float | None = None) -> Plan:
+              target: float | None = None, rank: CostModel | None = None) -> Plan:
     """Plan to ``target`` (default ``cfg.target_flops``) x the model's cost within ``cfg.tolerance``
     (relative), or raise :class:`TargetUnreachableError` naming the lowest ratio this configuration
-    reaches. ``cost`` defaults to FLOPs; a latency model plugs in here (see latency.py)."""
+    reaches. ``cost`` defaults to FLOPs; a latency model plugs in here (see latency.py). ``rank``, a
+    second cost model, orders chunks by importance per share of that cost saved (--prefer-latency)."""
     if not a.prunable_groups():
         from .errors import UnsupportedModelError
         from .report import pin_summary
         reasons = "; ".join(r for r, _ in pin_summary(a)[1][:2]) or "nothing produces channels"
         raise UnsupportedModelError(f"no prunable channels: every channel is pinned ({reasons}); run "
                                     "`onnxprune analyze` to see why")
-    g = _Greedy(a, scores, cfg, cost)
+    g = _Greedy(a, scores, cfg, cost, rank)
     ratio = cfg.target_flops if target is None else target
     target = ratio * g.before
     lo, hi = target * (1 - cfg.tolerance), target * (1 + cfg.tolerance)
