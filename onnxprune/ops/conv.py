@@ -33,6 +33,13 @@ def _within_groups(ctx, x, y, groups: int) -> None:
         ctx.union(space, np.arange(space.size), space, np.arange(space.size) % per)
 
 
+def _fixed_cost(ctx, w_shape, out_shape) -> None:
+    """MACs of a conv none of whose channels can change (still part of the model's FLOPs)."""
+    shapes = (w_shape, out_shape)
+    if all(s is not None and all(isinstance(d, int) for d in s) for s in shapes):
+        ctx.cost(float(np.prod(out_shape)) * float(np.prod(w_shape[1:])))
+
+
 def _spatial(shape) -> int:
     return int(np.prod([d for d in shape[2:]])) if shape else 0
 
@@ -53,6 +60,7 @@ def conv(node, ctx):
     if w is None or y is None or out_shape is None or not all(isinstance(d, int) for d in out_shape):
         ctx.pin(x, "weights are not constant or the output shape is unknown")
         ctx.pin(y, "weights are not constant or the output shape is unknown")
+        _fixed_cost(ctx, ctx.shape(node.input[1]), out_shape)
         return
     groups = int(ctx.attr("group", 1))
     kernel = int(np.prod(w[2:]))
@@ -72,6 +80,7 @@ def conv(node, ctx):
         return
     if x is None:
         ctx.pin(y, "grouped conv whose input channels are not tracked")
+        ctx.cost(base * w[1], y)
         return
     if groups < w[1]:
         _within_groups(ctx, x, y, groups)
@@ -92,6 +101,9 @@ def conv_transpose(node, ctx):
             not all(isinstance(d, int) for d in in_shape):
         ctx.pin(x, "weights are not constant or shapes are unknown")
         ctx.pin(y, "weights are not constant or shapes are unknown")
+        w_shape = ctx.shape(node.input[1])
+        if in_shape and w_shape and all(isinstance(d, int) for d in list(in_shape) + list(w_shape)):
+            ctx.cost(float(np.prod(in_shape)) * float(np.prod(w_shape[1:])))
         return
     groups = int(ctx.attr("group", 1))
     base = in_shape[0] * _spatial(in_shape) * int(np.prod(w[2:]))
