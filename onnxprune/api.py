@@ -12,6 +12,8 @@ import onnx
 
 from .analysis import Analysis, analyze_graph
 from .config import PruneConfig
+from .data import load_data
+from .errors import ConfigError
 from .flops import count_params
 from .importance import component_scores
 from .ir import Graph, build_graph, check_model, load_model
@@ -50,10 +52,12 @@ def analyze(source, *, exclude: tuple[str, ...] = (), input_shapes=None) -> Anal
 
 
 def prune(source, *, target_flops: float | None = None, config: PruneConfig | None = None,
-          input_shapes=None, progress: Progress | None = None) -> PruneResult:
+          input_shapes=None, data=None, progress: Progress | None = None) -> PruneResult:
     """Prune to ``target_flops`` x the original FLOPs; returns the new model and a :class:`Report`.
 
     ``config`` holds every other option; ``target_flops`` given here overrides ``config``'s.
+    ``data`` (an .npz path keyed by input names, or an iterable of feed dicts) turns on distillation
+    fine-tuning of the pruned model (needs ``onnxprune[torch]``).
     Raises an :class:`~onnxprune.errors.OnnxPruneError` subclass with a one-line message on failure.
     """
     cfg = config or PruneConfig()
@@ -63,6 +67,7 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
     clock = _Clock()
     say("loading")
     graph = source if isinstance(source, Graph) else load(source, input_shapes=input_shapes)
+    dataset = load_data(data, graph) if data is not None else None
     clock.lap("load")
     say("analysing channel groups")
     a = analyze_graph(graph, cfg.exclude)
@@ -80,6 +85,9 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
     else:
         plan, pruned, latency = plan_for_latency(a, scores, cfg, progress=say)
         clock.lap("plan_for_latency")
+    if dataset is not None:
+        pruned, loss = _finetune(graph.model, pruned, dataset, cfg, say)
+        clock.lap("finetune")
     report = _report(a, plan, pruned, cfg, clock.laps)
     report.latency_ratio = latency
     if cfg.verify:
@@ -91,6 +99,15 @@ def prune(source, *, target_flops: float | None = None, config: PruneConfig | No
             report.drift_max_abs, report.drift_rel = drift.max_abs, drift.rel
         clock.lap("verify")
     return PruneResult(pruned, report)
+
+
+def _finetune(original, pruned, dataset, cfg: PruneConfig, say):
+    try:
+        from .torch_bridge.finetune import FinetuneConfig, distill
+    except ImportError as e:
+        raise ConfigError("fine-tuning with data needs torch: pip install 'onnxprune[torch]'") from e
+    ft = FinetuneConfig(steps=cfg.finetune_steps, lr=cfg.lr, batch_size=cfg.batch_size, seed=cfg.seed)
+    return distill(original, pruned, dataset, ft, progress=say)
 
 
 def _release(graph: Graph, source):

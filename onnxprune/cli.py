@@ -88,6 +88,11 @@ def _internal(err: Exception) -> None:
               help="Pruned FLOPs as a fraction of the original, e.g. 0.5.")
 @click.option("--target-latency", type=click.FloatRange(0, 1, min_open=True),
               help="Instead: pruned onnxruntime CPU latency as a fraction of the original (measured here).")
+@click.option("--data", "data_path", type=click.Path(path_type=Path),
+              help="An .npz keyed by the model's input names (optional 'labels'): fine-tune after pruning.")
+@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True, help="Fine-tuning steps.")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=1e-3, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--prefer-latency", is_flag=True,
               help="With --target-flops: remove first the channels that save the most measured latency.")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
@@ -108,7 +113,7 @@ def _internal(err: Exception) -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as JSON here.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def prune_cmd(model, output, target_flops, target_latency, prefer_latency, threads, round_to, min_keep, tolerance, criterion, include_consumers,
+def prune_cmd(model, output, target_flops, target_latency, data_path, steps, lr, batch_size, prefer_latency, threads, round_to, min_keep, tolerance, criterion, include_consumers,
               exclude, input_shape, no_verify, report_path, seed):
     """Write a pruned copy of MODEL to OUTPUT."""
     if (target_flops is None) == (target_latency is None):
@@ -117,11 +122,12 @@ def prune_cmd(model, output, target_flops, target_latency, prefer_latency, threa
     try:
         _check_paths(model, output)
         cfg = PruneConfig(target_flops=target_flops or 1.0, target_latency=target_latency,
-                          latency_threads=threads, prefer_latency=prefer_latency, tolerance=tolerance, round_to=round_to,
+                          latency_threads=threads, prefer_latency=prefer_latency, tolerance=tolerance,
+                          finetune_steps=steps, lr=lr, batch_size=batch_size, round_to=round_to,
                           min_keep=min_keep, exclude=exclude, criterion=criterion,
                           include_consumers=include_consumers, verify=not no_verify, seed=seed)
         with console.status("pruning") as status:
-            result = api.prune(model, config=cfg, input_shapes=shapes,
+            result = api.prune(model, config=cfg, input_shapes=shapes, data=data_path,
                                progress=lambda msg: status.update(msg))
             save_model(result.model, output, input_path=model)
         result.report.bytes_before = model.stat().st_size

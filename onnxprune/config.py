@@ -28,6 +28,7 @@ class PruneConfig:
     target_latency: when set, plan for this onnxruntime CPU latency ratio instead of a FLOPs ratio
         (per-layer latencies measured and cached per machine, the whole model measured to confirm).
     latency_threads: onnxruntime intra-op threads for latency measurements.
+    finetune_steps, lr, batch_size: distillation fine-tuning after pruning, when data is given.
     prefer_latency: with a FLOPs target, take first the channels that save the most measured latency
         per unit of importance (per-conv latency tables as for target_latency).
     """
@@ -44,6 +45,9 @@ class PruneConfig:
     target_latency: float | None = None
     latency_threads: int = 1
     prefer_latency: bool = False
+    finetune_steps: int = 200
+    lr: float = 1e-3
+    batch_size: int = 32
 
     def __post_init__(self):
         if self.round_to == "auto":
