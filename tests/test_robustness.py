@@ -29,6 +29,16 @@ def _fails_cleanly(result, out, needle):
     assert not out.exists()
 
 
+def test_valid_protobuf_that_is_not_a_model(tmp_path):
+    src, out = tmp_path / "tensor.onnx", tmp_path / "out.onnx"
+    src.write_bytes(onnx.numpy_helper.from_array(np.arange(64, dtype=np.float32), "t").SerializeToString())
+    before = src.read_bytes()
+    result = _run(src, out, "--target-flops", "0.5")
+    assert result.exit_code == 1 and not out.exists() and "Traceback" not in result.output
+    assert len([ln for ln in result.output.splitlines() if ln.strip()]) == 1
+    assert src.read_bytes() == before
+
+
 def test_same_input_same_bytes(tmp_path):
     src = _save(CASES["resnet_bottleneck"](), tmp_path / "in.onnx")
     outs = [tmp_path / "a.onnx", tmp_path / "b.onnx"]
