@@ -3,7 +3,9 @@
 Each weight slice gives a per-channel norm (L1 or L2 over every weight of the channel's slice), divided
 by the mean norm of that weight so that layers of different scale compare fairly. A component's score
 is the mean of the normalised norms of all its member slices: every producer filter, per-channel
-parameter (BN scale...), and, with ``include_consumers``, every consumer slice.
+scale and bias (BN scale and shift, conv bias: a channel with tiny filters but a large bias outputs a
+large constant, and removing it shifts every consumer), and, with ``include_consumers``, every consumer
+slice.
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def _eligible(sl: WeightSlice, criterion: str, include_consumers: bool) -> bool:
     if sl.role == "produces":
         return True
     if sl.role == "per_channel":
-        return sl.kind == "scale"
+        return sl.kind in ("scale", "bias")
     return include_consumers
 
 

@@ -156,31 +156,42 @@ class _Greedy:
             restored.append(best)
         return restored
 
-    def settle(self, lo: float, hi: float) -> bool:
-        """After the greedy pass: if FLOPs are still above the window, take one more chunk and
-        restore others until inside [lo, hi]; of all such moves keep the one losing least importance."""
-        if lo <= self.current <= hi:
-            return True
-        best = None
+    def settle(self, lo: float, hi: float, rounds: int = 8) -> bool:
+        """After the greedy pass: take one more chunk and restore others until inside [lo, hi],
+        keeping of all such moves the one that loses least importance. When no single move lands,
+        make the one that gets closest and try again (a few rounds)."""
+        for _ in range(rounds):
+            if lo <= self.current <= hi:
+                return True
+            landing, closest = self._best_moves(lo, hi)
+            move = landing or closest
+            if move is None or (landing is None and _gap(move[0], lo, hi) >= _gap(self.current, lo, hi)):
+                return False
+            _, _, i, restored = move
+            self.take(i)
+            for j in restored:
+                self.take(j, -1)
+        return lo <= self.current <= hi
+
+    def _best_moves(self, lo: float, hi: float):
+        """(best landing move, closest move), each (flops after, importance lost, take i, restores)."""
+        landing = closest = None
         for i, st in enumerate(self.states):
             if st.chunk() is None:
                 continue
             lost = self.chunk_score(i)
             self.take(i)
             restored = self._refill(lo, hi, skip=i)
-            if lo <= self.current <= hi:
-                gain = sum(self._score_after_restore(j) for j in restored)
-                if best is None or lost - gain < best[0]:
-                    best = (lost - gain, i, list(restored))
+            lost -= sum(self._score_after_restore(j) for j in restored)
+            move = (self.current, lost, i, list(restored))
+            if lo <= self.current <= hi and (landing is None or lost < landing[1]):
+                landing = move
+            if closest is None or _gap(self.current, lo, hi) < _gap(closest[0], lo, hi):
+                closest = move
             for j in reversed(restored):
                 self.take(j)
             self.take(i, -1)
-        if best is None:
-            return False
-        self.take(best[1])
-        for j in best[2]:
-            self.take(j, -1)
-        return True
+        return landing, closest
 
     def _score_after_restore(self, j: int) -> float:
         """Score of the chunk group j would take next (the one just restored)."""
@@ -189,6 +200,10 @@ class _Greedy:
     def removed(self) -> np.ndarray:
         parts = [st.order[: st.group.width - st.widths[st.at]] for st in self.states]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _gap(flops: float, lo: float, hi: float) -> float:
+    return 0.0 if lo <= flops <= hi else min(abs(flops - lo), abs(flops - hi))
 
 
 def make_plan(a: Analysis, scores: np.ndarray, cfg: PruneConfig, *, cost: CostModel | None = None,

@@ -112,10 +112,11 @@ def test_global_ranking_prefers_weak_channels():
     w[:4] *= 1e-3                              # four nearly dead channels: filters and BN scale
     init.CopyFrom(numpy_helper.from_array(w, init.name))
     bn = next(n for n in model.graph.node if n.op_type == "BatchNormalization")
-    gamma = next(t for t in model.graph.initializer if t.name == bn.input[1])
-    g = numpy_helper.to_array(gamma).copy()
-    g[:4] *= 1e-3
-    gamma.CopyFrom(numpy_helper.from_array(g, gamma.name))
+    for i in (1, 2):                            # BN scale and bias: the channels output ~0
+        t = next(t for t in model.graph.initializer if t.name == bn.input[i])
+        v = numpy_helper.to_array(t).copy()
+        v[:4] *= 1e-3
+        t.CopyFrom(numpy_helper.from_array(v, t.name))
     a, plan = _plan(model, target_flops=0.9, round_to=1, tolerance=0.05)
     comp = a.component[a.ids(a.space_of(conv.output[0]).id)]
     dead = set(comp[:4].tolist())
