@@ -134,6 +134,7 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
             os.replace(tmp + ".data", path.parent / f"{path.name}.data")
         else:
             onnx.save_model(model, tmp)
+        os.chmod(tmp, _default_mode())      # mkstemp makes 0600 files; a saved model is an ordinary file
         os.replace(tmp, path)
     except OSError as e:
         _remove(tmp)
@@ -144,6 +145,12 @@ def save_model(model: onnx.ModelProto, path: str | os.PathLike, *, input_path: s
         _remove(tmp)
         _remove(tmp + ".data")
         raise
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _remove(tmp: str) -> None:

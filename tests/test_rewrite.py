@@ -127,6 +127,9 @@ def test_save_is_atomic_and_refuses_input(tmp_path):
         save_model(model, src, input_path=src)
     save_model(model, tmp_path / "out.onnx", input_path=src)
     assert sorted(os.listdir(tmp_path)) == ["in.onnx", "out.onnx"]     # no temp files left
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "out.onnx").stat().st_mode & 0o777 == 0o666 & ~mask   # not mkstemp's 0600
 
 
 def test_verification_reports_drift_and_shapes():
