@@ -11,23 +11,17 @@ _NP_TYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.flo
              onnx.TensorProto.UINT8: np.uint8}
 
 
-def session(model: onnx.ModelProto, *, optimize: bool = True, threads: int = 1) -> ort.InferenceSession:
-    """A CPU session; ``optimize=False`` disables graph optimisations (for exact comparisons)."""
+def session(model, *, optimize: bool = True, threads: int = 1) -> ort.InferenceSession:
+    """A CPU session for a ModelProto or a model file (external data beside it, needed over
+    protobuf's 2 GB); ``optimize=False`` disables graph optimisations (for exact comparisons)."""
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
     if not optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
-def session_from_path(path, *, threads: int = 1) -> ort.InferenceSession:
-    """A CPU session read from a file (external data beside it), for models over protobuf's 2 GB."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    source = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
+    return ort.InferenceSession(source, opts, providers=["CPUExecutionProvider"])
 
 
 def random_feeds(model: onnx.ModelProto, shapes: dict[str, tuple], seed: int = 0) -> dict[str, np.ndarray]:

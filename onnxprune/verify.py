@@ -20,7 +20,7 @@ from .plan import Plan
 from .rewrite import removed_channels, rewrite
 from .external import needs_streaming, write_with_external_data
 from .shapes import weight_bytes
-from .runtime import random_feeds, run, session, session_from_path
+from .runtime import random_feeds, run, session
 from .weights import WeightWriter, shell_copy
 
 
@@ -77,8 +77,7 @@ def _check(model) -> None:
 
 def _outputs(model, feeds) -> list[np.ndarray]:
     try:
-        sess = session(model) if isinstance(model, onnx.ModelProto) else session_from_path(model)
-        return sess.run(None, feeds)
+        return session(model).run(None, feeds)
     except Exception as e:
         raise VerificationError(f"onnxruntime cannot run the {'pruned' if isinstance(model, Path) else ''} "
                                 f"model: {str(e).splitlines()[0]}; please report this with the model") from e

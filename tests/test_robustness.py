@@ -6,7 +6,6 @@ import numpy as np
 import onnx
 import pytest
 from click.testing import CliRunner
-from onnx import helper
 
 from onnxprune.cli import main
 from builder import GraphBuilder

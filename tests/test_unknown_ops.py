@@ -1,5 +1,4 @@
 """Fail closed: ops without a handler pin every channel they touch, and the pruned model is right."""
-import numpy as np
 import pytest
 
 import onnxprune
@@ -33,7 +32,6 @@ def test_unknown_ops_prune_and_stay_correct():
 
 
 def test_custom_domain_op_is_pinned():
-    import onnx
     from onnx import helper
     from builder import GraphBuilder
     b = GraphBuilder()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import register
-from .shape_expr import channel_dims, evaluate
 
 
 def _axis(ctx, name: str, default: int = 0) -> int | None:
